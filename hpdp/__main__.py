@@ -1,0 +1,3 @@
+from hpdp.presentation.cli.app import main
+
+main()

@@ -1,0 +1,36 @@
+"""Bring Arrow, Polars, Pandas or plain Python data to one Arrow table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from hpdp.domain.errors import WriteError
+
+
+def to_arrow(data: Any) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    module = type(data).__module__.split(".")[0]
+    if module == "polars":
+        frame = data.collect() if hasattr(data, "collect") else data
+        return frame.to_arrow()
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if module == "duckdb":
+        return data.to_arrow_table()
+    if isinstance(data, list):
+        return pa.Table.from_pylist(data)
+    if isinstance(data, dict):
+        return pa.Table.from_pydict(data)
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.table(data)
+    raise WriteError(
+        f"Cannot write a {type(data).__name__}; pass an Arrow table, a Polars or Pandas DataFrame, "
+        "a list of dicts or a dict of columns."
+    )

@@ -1,0 +1,1 @@
+"""Processor adapters: the same dataframe operations in Polars and in Pandas."""

@@ -1,0 +1,1 @@
+"""Store adapters. DuckDB is the query engine; each adapter attaches a different catalog."""

@@ -1,0 +1,47 @@
+"""Turn DuckDB exceptions into the one-sentence errors users see."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
+
+_MISSING_TABLE = re.compile(r"Table with name (\S+) does not exist")
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def translate(exc: duckdb.Error, *, table: str | None = None) -> HpdpError:
+    """The user-facing error for a DuckDB failure; the full text stays on `detail`."""
+    text = str(exc).strip()
+    missing = _MISSING_TABLE.search(text)
+    if missing and isinstance(exc, duckdb.CatalogException):
+        name = table or missing.group(1)
+        hint = _did_you_mean(text)
+        err: HpdpError = UnknownTableError(
+            f"Table {name!r} does not exist{hint}; run `hpdp tables` to list the tables."
+        )
+    else:
+        kind = {
+            duckdb.ParserException: "SQL syntax error",
+            duckdb.BinderException: "SQL error",
+            duckdb.CatalogException: "SQL error",
+            duckdb.ConversionException: "Conversion error",
+            duckdb.ConstraintException: "Constraint violated",
+        }.get(type(exc), "Query failed")
+        message = first_line(exc).split(": ", 1)[-1]
+        err = QueryError(f"{kind}: {message}")
+    err.detail = text  # type: ignore[attr-defined]
+    return err
+
+
+def _did_you_mean(text: str) -> str:
+    match = re.search(r'Did you mean "([^"]+)"', text)
+    if not match:
+        return ""
+    return f" (did you mean {match.group(1).split('.')[-1]!r}?)"

@@ -1,0 +1,23 @@
+"""SQLite: tables live in one SQLite file, attached to DuckDB through the sqlite extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore
+
+
+class SQLiteStore(DuckDBEngineStore):
+    engine = "sqlite"
+    extensions_needed = ("sqlite",)
+
+    def _path(self) -> Path:
+        url = self.options.url
+        if url:
+            return Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+        return self.options.home / "store.sqlite"
+
+    def _attach(self) -> None:
+        path = self._path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"ATTACH ? AS {CATALOG} (TYPE sqlite)", [str(path)])

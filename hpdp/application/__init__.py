@@ -1,0 +1,1 @@
+"""Application: the ports and the use cases built on them."""

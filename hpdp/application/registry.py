@@ -1,0 +1,64 @@
+"""A named registry per port: built-in adapters plus those found in an entry-point group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any
+
+from hpdp.domain.errors import ConfigError, UnknownAdapterError
+
+
+def _load(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    obj: Any = import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+class Registry:
+    """Maps names to adapter factories; resolves lazily, so nothing heavy imports until used."""
+
+    def __init__(self, group: str, builtins: Mapping[str, str], setting: str) -> None:
+        self.group = group
+        self.setting = setting
+        self._targets: dict[str, str] = dict(builtins)
+        self._factories: dict[str, Callable[..., Any]] = {}
+        self._scanned = False
+
+    def register(self, name: str, factory: Callable[..., Any]) -> None:
+        if name in self.names():
+            raise ConfigError(f"Two adapters claim the name {name!r} in {self.group}; uninstall one of them.")
+        self._factories[name] = factory
+
+    def _scan(self) -> None:
+        if self._scanned:
+            return
+        self._scanned = True
+        for ep in entry_points(group=self.group):
+            known = self._targets.get(ep.name)
+            if known is not None and known != ep.value:
+                raise ConfigError(
+                    f"Two adapters claim the name {ep.name!r} in {self.group} ({known} and {ep.value}); "
+                    "uninstall one of them."
+                )
+            self._targets[ep.name] = ep.value
+
+    def names(self) -> list[str]:
+        self._scan()
+        return sorted({*self._targets, *self._factories})
+
+    def check(self, name: str) -> str:
+        if name not in self.names():
+            raise UnknownAdapterError(
+                f"{self.setting}={name!r} is not a known engine; accepted values: {', '.join(self.names())}."
+            )
+        return name
+
+    def get(self, name: str) -> Callable[..., Any]:
+        self.check(name)
+        if name not in self._factories:
+            self._factories[name] = _load(self._targets[name])
+        return self._factories[name]

@@ -1,0 +1,86 @@
+"""The application object: use cases over the store and processor ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hpdp.application.ports import AbstractProcessor, AbstractStore, SupportsSnapshots
+from hpdp.domain.errors import UnsupportedError
+from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
+
+
+class Workbench:
+    """What notebooks, the CLI and servers use: `hp.sql(...)`, `hp.table(...)`, `hp.write(...)`."""
+
+    def __init__(
+        self, store: AbstractStore, processor: AbstractProcessor, *, output_format: str = OutputFormat.POLARS
+    ) -> None:
+        self.store = store
+        self.processor = processor
+        self.output_format = OutputFormat(output_format)
+
+    def sql(self, query: str, params: Any = None, *, as_of: int | None = None, format: str | None = None) -> Any:
+        return self.store.sql(query, params, as_of=as_of, format=format or self.output_format)
+
+    def table(self, name: str, *, as_of: int | None = None, format: str | None = None) -> Any:
+        return self.store.read(name, as_of=as_of, format=format or self.output_format)
+
+    def write(
+        self, name: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None
+    ) -> WriteResult:
+        return self.store.write(name, data, mode, key)
+
+    def import_file(
+        self,
+        path: str | Path,
+        table: str,
+        mode: str | WriteMode = WriteMode.APPEND,
+        key: str | Sequence[str] | None = None,
+        file_format: str | None = None,
+    ) -> WriteResult:
+        parsed = WriteMode.parse(mode)
+        data = self.store.read_file(path, file_format)
+        return self.store.write(table, data, parsed, key)
+
+    def tables(self) -> list[TableInfo]:
+        return self.store.tables()
+
+    def snapshots(self, table: str | None = None) -> list[Snapshot]:
+        if not isinstance(self.store, SupportsSnapshots):
+            raise UnsupportedError(
+                f"The {self.store.engine} store keeps no snapshots; use HPDP_DB_ENGINE=ducklake for versioning."
+            )
+        if table is not None and not self.store.has_table(table):
+            self.store.read(table)  # raises the unknown-table error
+        return self.store.snapshots(table)
+
+    def current_snapshot(self) -> int | None:
+        return self.store.current_snapshot() if isinstance(self.store, SupportsSnapshots) else None
+
+    def drop(self, name: str) -> None:
+        self.store.drop(name)
+
+    def summary(self, table_or_data: Any) -> list[ColumnSummary]:
+        return self.processor.summary(self._data(table_or_data))
+
+    def profile(self, table_or_data: Any) -> dict[str, Any]:
+        return self.processor.profile(self._data(table_or_data))
+
+    def _data(self, table_or_data: Any) -> Any:
+        if isinstance(table_or_data, str):
+            return self.store.read(table_or_data, format=OutputFormat.ARROW)
+        return table_or_data
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<hpdp Workbench store={self.store.engine} processor={self.processor.engine}>"

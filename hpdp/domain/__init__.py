@@ -1,0 +1,1 @@
+"""Domain: plain values and rules of the workbench, free of any engine."""

@@ -1,0 +1,1 @@
+"""Infrastructure: settings and the composition root."""

@@ -1,0 +1,56 @@
+"""The composition root: the only place that builds real adapters."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from hpdp.application.ports import AbstractProcessor, AbstractStore, StoreOptions
+from hpdp.application.workbench import Workbench
+from hpdp.domain.errors import StoreUnavailableError
+from hpdp.infrastructure.registries import Registries
+from hpdp.infrastructure.settings import Settings, load_settings
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    store: AbstractStore | None = None,
+    processor: AbstractProcessor | None = None,
+    registries: Registries | None = None,
+) -> Workbench:
+    settings = settings or load_settings()
+    registries = registries or Registries()
+    if processor is None:
+        processor = registries.processors.get(settings.processor_engine)()
+    if store is None:
+        store = build_store(settings, registries)
+    return Workbench(store, processor, output_format=settings.output_format)
+
+
+def build_store(settings: Settings, registries: Registries) -> AbstractStore:
+    factory = registries.stores.get(settings.db_engine)
+    home = writable_home(settings.resolved_home())
+    options = StoreOptions(
+        home=home,
+        extension_dir=settings.resolved_extension_dir(),
+        url=settings.db_url,
+        data_path=settings.lake_data_path.expanduser().resolve() if settings.lake_data_path else None,
+    )
+    return factory(options)
+
+
+def writable_home(home: Path) -> Path:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise StoreUnavailableError(
+            f"HPDP_HOME={str(home)!r} is not writable ({exc.strerror or exc}); "
+            "point HPDP_HOME at a folder you can write to."
+        ) from None
+    if not os.access(home, os.W_OK):
+        raise StoreUnavailableError(f"HPDP_HOME={str(home)!r} is not writable; point it at a folder you can write to.")
+    return home

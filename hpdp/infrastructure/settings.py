@@ -1,0 +1,87 @@
+"""Settings from the environment and a `.env` file, prefix HPDP_."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hpdp.domain.errors import ConfigError
+
+OUTPUT_FORMATS = ("polars", "pandas", "arrow")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HPDP_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path(".hpdp"), description="workspace folder")
+    db_engine: str = Field(default="ducklake", description="store engine")
+    db_url: str | None = Field(default=None, description="URL or path for engines that need one")
+    lake_data_path: Path | None = Field(default=None, description="DuckLake Parquet folder (shared storage)")
+    processor_engine: str = Field(default="polars", description="dataframe engine")
+    output_format: str = Field(default="polars", description="result type of hp.sql and hp.table")
+    extension_dir: Path | None = Field(default=None, description="DuckDB extension folder")
+
+    @field_validator("db_engine", "processor_engine", "output_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("output_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value not in OUTPUT_FORMATS:
+            raise ValueError(f"accepted values: {', '.join(OUTPUT_FORMATS)}")
+        return value
+
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    def resolved_extension_dir(self) -> Path:
+        """Beside the environment (never ~/.duckdb); inside the workspace if that is read-only."""
+        if self.extension_dir:
+            return self.extension_dir.expanduser().resolve()
+        venv_dir = Path(sys.prefix) / "share" / "hpdp" / "duckdb_extensions"
+        try:
+            venv_dir.mkdir(parents=True, exist_ok=True)
+            return venv_dir
+        except OSError:
+            return self.resolved_home() / "duckdb_extensions"
+
+    def masked(self) -> dict[str, str]:
+        """The effective settings as HPDP_ variables, secrets masked."""
+        out = {}
+        for name, value in self.model_dump().items():
+            text = "" if value is None else str(value)
+            if value is not None and ("url" in name or "secret" in name or "token" in name or "password" in name):
+                text = mask_secret(text)
+            out[f"HPDP_{name.upper()}"] = text
+        return out
+
+
+def mask_secret(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "***"
+    if parts.password:
+        return text.replace(f":{parts.password}@", ":***@", 1)
+    if parts.scheme:
+        return text
+    return "***" if text else text
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings or one sentence naming the bad variable, its value and what is accepted."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"HPDP_{field.upper()}={error.get('input')!r} is not valid: {message}.") from None

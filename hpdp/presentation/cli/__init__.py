@@ -1,0 +1,1 @@
+"""The `hpdp` command line."""
