@@ -32,6 +32,11 @@ _FILE_READERS = {
 }
 
 
+def literal(text: str) -> str:
+    """A SQL string literal (for statements such as ATTACH that take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def quote(name: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
 
@@ -124,6 +129,10 @@ class DuckDBEngineStore(AbstractStore):
             self.con.execute("ROLLBACK")
         except duckdb.Error:
             pass
+        self._refresh_catalog()
+
+    def _refresh_catalog(self) -> None:
+        """Forget cached schema information (engines that cache it override this)."""
 
     def _apply_write(self, table: str, incoming: pa.Table, mode: WriteMode, keys: tuple[str, ...]) -> None:
         view = f"__hpdp_incoming_{id(incoming)}"
@@ -205,6 +214,7 @@ class DuckDBEngineStore(AbstractStore):
 
     def tables(self) -> list[TableInfo]:
         with self._lock:
+            self._refresh_catalog()
             names = [
                 r[0]
                 for r in self.con.execute(

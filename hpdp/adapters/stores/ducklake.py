@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 
-from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore
+from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
 from hpdp.adapters.stores.postgres import libpq_dsn, probe
 from hpdp.application.ports import SupportsSnapshots
 from hpdp.domain.errors import UnsupportedError
 from hpdp.domain.model import Snapshot
 
 _RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
@@ -43,8 +40,8 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
         return str(path) + "/"
 
     def _attach(self) -> None:
-        self._location_sql = _sql_string(self._location())
-        self._options_sql = f"DATA_PATH {_sql_string(self._data_path())}"
+        self._location_sql = literal(self._location())
+        self._options_sql = f"DATA_PATH {literal(self._data_path())}"
         self.con.execute(f"ATTACH {self._location_sql} AS {CATALOG} ({self._options_sql})")
 
     # Several processes commit to one catalog; a commit that lost a race is replayed.
@@ -99,7 +96,7 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
                 ).fetchall()
             }
             rows = self.con.execute(
-                f"SELECT snapshot_id, snapshot_time, changes FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
+                f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
             ).fetchall()
         result = []
         for snap_id, when, changes in rows:
@@ -110,5 +107,5 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
             if table is not None and table not in touched:
                 continue
             text = "; ".join(f"{k.replace('_', ' ')}: {', '.join(ids.get(v, v) for v in vs)}" for k, vs in (changes or {}).items())
-            result.append(Snapshot(id=int(snap_id), time=when, changes=text, tables=tuple(sorted(touched))))
+            result.append(Snapshot(id=int(snap_id), time=when.replace(tzinfo=UTC), changes=text, tables=tuple(sorted(touched))))
         return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore
+from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
 from hpdp.domain.errors import ConfigError, StoreUnavailableError
 
 CONNECT_TIMEOUT_S = 5
@@ -69,7 +69,11 @@ class PostgresStore(DuckDBEngineStore):
         dsn = libpq_dsn(url)
         probe(url)
         try:
-            self.con.execute(f"ATTACH ? AS {CATALOG} (TYPE postgres)", [dsn])
+            self.con.execute(f"ATTACH {literal(dsn)} AS {CATALOG} (TYPE postgres)")
         except Exception as exc:
             first = str(exc).strip().splitlines()[0]
             raise StoreUnavailableError(f"Could not open PostgreSQL at {mask(url)}: {first}") from None
+
+    def _refresh_catalog(self) -> None:
+        # DuckDB caches PostgreSQL's schema; other clients (or a rollback) may have changed it.
+        self.con.execute("CALL pg_clear_cache()")

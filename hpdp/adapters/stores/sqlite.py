@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore
+from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
 
 
 class SQLiteStore(DuckDBEngineStore):
@@ -20,4 +20,4 @@ class SQLiteStore(DuckDBEngineStore):
     def _attach(self) -> None:
         path = self._path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"ATTACH ? AS {CATALOG} (TYPE sqlite)", [str(path)])
+        self.con.execute(f"ATTACH {literal(str(path))} AS {CATALOG} (TYPE sqlite)")

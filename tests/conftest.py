@@ -1,0 +1,57 @@
+"""Shared fixtures: servers come from `.ci/with-servers` (HPDP_TEST_* variables)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need_server(variable: str, what: str) -> str:
+    """The URL of a test server, or a skip (a failure under CI, where nothing may skip)."""
+    url = os.environ.get(variable)
+    if url:
+        return url
+    message = f"{what} is not running: run the tests through `make test` (it sets {variable})."
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    return need_server("HPDP_TEST_PG_URL", "PostgreSQL")
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    yield pg_server_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server_url, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    home = tmp_path / "ws"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's HPDP_* settings or .env file."""
+    for key in list(os.environ):
+        if key.startswith("HPDP_") and not key.startswith("HPDP_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
