@@ -1,8 +1,8 @@
 """hpdp: a local-first, high-performance data workbench centred on Jupyter.
 
-    import hpdp
-    hp = hpdp.open()
-    hp.sql("SELECT 42")
+import hpdp
+hp = hpdp.open()
+hp.sql("SELECT 42")
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ __all__ = ["__version__", "open"]
 __version__ = "0.1.0"
 
 
-def open(**settings: Any) -> Workbench:  # noqa: A001 - the documented entry point
+def open(**settings: Any) -> Workbench:
     """The bootstrapped workbench; keyword arguments override HPDP_* settings (e.g. db_engine="memory")."""
     from hpdp.infrastructure.bootstrap import bootstrap
     from hpdp.infrastructure.settings import load_settings

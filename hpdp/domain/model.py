@@ -36,9 +36,7 @@ def table_name(name: str) -> str:
     """Validate a table name: a plain SQL identifier, optionally schema-qualified."""
     parts = name.split(".")
     if not name or len(parts) > 2 or not all(_IDENTIFIER.match(p) for p in parts):
-        raise HpdpError(
-            f"Invalid table name {name!r}; use letters, digits and underscores, not starting with a digit."
-        )
+        raise HpdpError(f"Invalid table name {name!r}; use letters, digits and underscores, not starting with a digit.")
     return name
 
 
@@ -113,6 +111,4 @@ class Aggregation:
 
     def __post_init__(self) -> None:
         if self.function not in self.FUNCTIONS:
-            raise HpdpError(
-                f"Unknown aggregate {self.function!r}; use one of: {', '.join(self.FUNCTIONS)}."
-            )
+            raise HpdpError(f"Unknown aggregate {self.function!r}; use one of: {', '.join(self.FUNCTIONS)}.")

@@ -63,7 +63,9 @@ class PolarsProcessor(AbstractProcessor):
         frame, table = _frame(data)
         check_columns(table, by + [a.column for a in aggregations])
         exprs = [_agg(a) for a in aggregations]
-        result = frame.group_by(by, maintain_order=False).agg(exprs).sort(by, nulls_last=True) if by else frame.select(exprs)
+        result = (
+            frame.group_by(by, maintain_order=False).agg(exprs).sort(by, nulls_last=True) if by else frame.select(exprs)
+        )
         return result.to_arrow().cast(aggregate_schema(table.schema, by, aggregations))
 
 

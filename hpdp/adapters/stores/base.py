@@ -6,15 +6,15 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from hpdp.adapters.stores import extensions
 from hpdp.adapters.arrow import to_arrow
+from hpdp.adapters.stores import extensions
 from hpdp.adapters.stores.errors import first_line, translate
 from hpdp.application.ports import AbstractBatch, AbstractStore, StoreOptions
 from hpdp.domain.errors import InputFileError, UnknownTableError, WriteError
@@ -125,10 +125,8 @@ class DuckDBEngineStore(AbstractStore):
             raise
 
     def _rollback(self) -> None:
-        try:
+        with suppress(duckdb.Error):
             self.con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         self._refresh_catalog()
 
     def _refresh_catalog(self) -> None:
@@ -226,9 +224,7 @@ class DuckDBEngineStore(AbstractStore):
             ]
             if not names:
                 return []
-            counts = " UNION ALL ".join(
-                f"SELECT {i} AS i, count(*) AS n FROM {quote(n)}" for i, n in enumerate(names)
-            )
+            counts = " UNION ALL ".join(f"SELECT {i} AS i, count(*) AS n FROM {quote(n)}" for i, n in enumerate(names))
             rows = dict(self.con.execute(counts).fetchall())
         return [TableInfo(name=n, rows=int(rows[i])) for i, n in enumerate(names)]
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
 from contextlib import contextmanager
+from datetime import UTC
 from typing import Any
-
-import duckdb
 
 from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
 from hpdp.adapters.stores.postgres import libpq_dsn, probe
@@ -96,7 +94,8 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
                 ).fetchall()
             }
             rows = self.con.execute(
-                f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
+                f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes "
+                f"FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
             ).fetchall()
         result = []
         for snap_id, when, changes in rows:
@@ -106,6 +105,10 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
                     touched.add(ids.get(value, value.split(".")[-1]))
             if table is not None and table not in touched:
                 continue
-            text = "; ".join(f"{k.replace('_', ' ')}: {', '.join(ids.get(v, v) for v in vs)}" for k, vs in (changes or {}).items())
-            result.append(Snapshot(id=int(snap_id), time=when.replace(tzinfo=UTC), changes=text, tables=tuple(sorted(touched))))
+            text = "; ".join(
+                f"{k.replace('_', ' ')}: {', '.join(ids.get(v, v) for v in vs)}" for k, vs in (changes or {}).items()
+            )
+            result.append(
+                Snapshot(id=int(snap_id), time=when.replace(tzinfo=UTC), changes=text, tables=tuple(sorted(touched)))
+            )
         return result

@@ -52,8 +52,7 @@ def probe(url: str) -> None:
             pass
     except OSError as exc:
         raise StoreUnavailableError(
-            f"PostgreSQL at {host}:{port} does not answer ({exc.strerror or exc}); "
-            "start the server or fix HPDP_DB_URL."
+            f"PostgreSQL at {host}:{port} does not answer ({exc.strerror or exc}); start the server or fix HPDP_DB_URL."
         ) from None
 
 

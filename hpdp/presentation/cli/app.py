@@ -65,7 +65,9 @@ def tables() -> None:
 
 
 @app.command()
-def snapshots(table: Annotated[str | None, typer.Argument(help="Only snapshots that changed this table.")] = None) -> None:
+def snapshots(
+    table: Annotated[str | None, typer.Argument(help="Only snapshots that changed this table.")] = None,
+) -> None:
     """List the store's snapshots (DuckLake keeps one per write)."""
     from hpdp.presentation.cli import render
 
@@ -82,7 +84,9 @@ def import_(
     table: Annotated[str, typer.Option("--table", "-t", help="Target table.")],
     mode: Annotated[str, typer.Option(help="append, replace or merge.")] = "append",
     key: Annotated[list[str] | None, typer.Option(help="Merge key column (repeat for several).")] = None,
-    file_format: Annotated[str | None, typer.Option("--format", help="csv, parquet or json (default: by suffix).")] = None,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv, parquet or json (default: by suffix).")
+    ] = None,
 ) -> None:
     """Load a file into a table, atomically."""
     with workbench() as hp:

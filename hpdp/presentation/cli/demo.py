@@ -45,8 +45,10 @@ def run_demo(hp: Workbench) -> None:
     summary = hp.summary(hp.table("flights", format="arrow"))
     render.show_rows(
         ["column", "type", "nulls", "distinct", "min", "max", "mean"],
-        [[s.column, s.dtype, s.nulls, s.distinct, s.min, s.max, None if s.mean is None else round(s.mean, 2)]
-         for s in summary],
+        [
+            [s.column, s.dtype, s.nulls, s.distinct, s.min, s.max, None if s.mean is None else round(s.mean, 2)]
+            for s in summary
+        ],
         title=f"flights: summary ({hp.processor.engine})",
     )
     for title, query in QUERIES.items():

@@ -15,12 +15,15 @@ def show_rows(headers: list[str], rows: list[list[Any]], title: str | None = Non
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, caption=footer, show_lines=False)
+    table = Table(title=title, show_lines=False)
     for h in headers:
         table.add_column(h, overflow="fold")
     for row in rows:
         table.add_row(*["NULL" if v is None else str(v) for v in row])
-    Console(soft_wrap=False).print(table)
+    console = Console(soft_wrap=False)
+    console.print(table)
+    if footer:
+        console.print(footer, highlight=False)
 
 
 def show_arrow(result: Any, limit: int) -> None:

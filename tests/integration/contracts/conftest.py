@@ -23,7 +23,9 @@ def case(request: pytest.FixtureRequest) -> EngineCase:
 
 
 @pytest.fixture
-def open_store(case: EngineCase, workspace: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], AbstractStore]]:
+def open_store(
+    case: EngineCase, workspace: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], AbstractStore]]:
     """Opens (and re-opens) the engine under test on one workspace; closes everything at the end."""
     url = request.getfixturevalue("pg_url") if case.needs_postgres else None
     opened: list[AbstractStore] = []

@@ -34,3 +34,6 @@ CASES = {
     "memory": EngineCase("memory", persistent=False),
 }
 assert {c.name for c in CASES.values()} == set(STORES), "every built-in store needs an EngineCase"
+
+
+PROCESSOR_NAMES = ("polars", "pandas")
