@@ -32,7 +32,7 @@ test: setup
 	.ci/with-servers $(BIN)/python -m pytest -n 2 -q tests
 
 bench: setup
-	$(BIN)/python benchmarks/store.py
+	.ci/with-servers $(BIN)/python benchmarks/store.py
 
 clean:
 	rm -rf $(VENV) .hpdp .ci-run

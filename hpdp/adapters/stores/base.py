@@ -216,9 +216,8 @@ class DuckDBEngineStore(AbstractStore):
             names = [
                 r[0]
                 for r in self.con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
-                    "ORDER BY table_name",
-                    [CATALOG, self.schema],
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                    f"{literal(CATALOG)} AND schema_name = {literal(self.schema)} ORDER BY table_name"
                 ).fetchall()
                 if not r[0].startswith(INTERNAL_PREFIX)
             ]
@@ -233,10 +232,10 @@ class DuckDBEngineStore(AbstractStore):
 
     def _columns(self, table: str) -> dict[str, str]:
         schema, _, name = table.rpartition(".")
+        # Literals, not bound parameters: binding a list makes duckdb import pandas (0.4 s per process).
         rows = self.con.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
-            "AND schema_name = ? AND table_name = ? ORDER BY column_index",
-            [CATALOG, schema or self.schema, name],
+            f"SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = {literal(CATALOG)} "
+            f"AND schema_name = {literal(schema or self.schema)} AND table_name = {literal(name)} ORDER BY column_index"
         ).fetchall()
         return dict(rows)
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
+from hpdp.adapters.stores import extensions
 from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
 from hpdp.adapters.stores.postgres import libpq_dsn, probe
 from hpdp.application.ports import SupportsSnapshots
@@ -18,13 +19,14 @@ _RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
 
 class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
     engine = "ducklake"
-    extensions_needed = ("ducklake", "sqlite", "postgres")
+    extensions_needed = ("ducklake", "sqlite")
     commit_attempts = 8
 
     def _location(self) -> str:
         url = self.options.url
         if url and url.startswith(("postgresql://", "postgres://")):
             probe(url)
+            extensions.load(self.con, "postgres", self.options.extension_dir)
             return f"ducklake:postgres:{libpq_dsn(url)}"
         if url and url.startswith("sqlite:///"):
             return f"ducklake:sqlite:{url.removeprefix('sqlite:///')}"

@@ -20,11 +20,11 @@ def connect(extension_dir: Path, extensions: tuple[str, ...]) -> duckdb.DuckDBPy
         },
     )
     for name in extensions:
-        _load(con, name, extension_dir)
+        load(con, name, extension_dir)
     return con
 
 
-def _load(con: duckdb.DuckDBPyConnection, name: str, extension_dir: Path) -> None:
+def load(con: duckdb.DuckDBPyConnection, name: str, extension_dir: Path) -> None:
     try:
         con.execute(f"LOAD {name}")
         return
