@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +20,7 @@ from hpdp.application.ports import AbstractBatch, AbstractStore, StoreOptions
 from hpdp.domain.errors import InputFileError, UnknownTableError, WriteError
 from hpdp.domain.model import OutputFormat, TableInfo, WriteMode, WriteResult
 
+T = TypeVar("T")
 CATALOG = "store"
 INTERNAL_PREFIX = "_hpdp_"
 _FILE_READERS = {
@@ -78,7 +79,7 @@ class DuckDBEngineStore(AbstractStore):
         self._lock = threading.RLock()
         self.con = extensions.connect(options.extension_dir, self.extensions_needed)
         try:
-            self._attach()
+            self._retrying(self._attach)
             self.con.execute(f"USE {CATALOG}")
         except BaseException:
             self.con.close()
@@ -95,15 +96,19 @@ class DuckDBEngineStore(AbstractStore):
         batch = DuckDBBatch()
         yield batch
         with self._lock:
-            for attempt in range(self.commit_attempts):
-                try:
-                    self._apply(batch)
-                    return
-                except WriteError as exc:
-                    cause = exc.__cause__
-                    if attempt + 1 == self.commit_attempts or cause is None or not self._retryable(cause):
-                        raise
-                    time.sleep(min(2.0, 0.02 * 2**attempt) * (0.5 + random.random()))
+            self._retrying(lambda: self._apply(batch))
+
+    def _retrying(self, action: Callable[[], T]) -> T:
+        """Run an action, again after a pause when it lost a race with another process."""
+        for attempt in range(self.commit_attempts):
+            try:
+                return action()
+            except (duckdb.Error, WriteError) as exc:
+                cause = exc.__cause__ if isinstance(exc, WriteError) else exc
+                if attempt + 1 == self.commit_attempts or cause is None or not self._retryable(cause):
+                    raise
+            time.sleep(min(2.0, 0.02 * 2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
 
     def _retryable(self, exc: BaseException) -> bool:
         return False
@@ -191,10 +196,13 @@ class DuckDBEngineStore(AbstractStore):
         return ""
 
     def _sql(self, query: str, params: Any, as_of: int | None, format: OutputFormat, table: str | None = None) -> Any:
+        def run() -> Any:
+            rel = self.con.sql(query, params=params) if params else self.con.sql(query)
+            return convert(rel, format)
+
         with self._lock, self._catalog_as_of(as_of):
             try:
-                rel = self.con.sql(query, params=params) if params else self.con.sql(query)
-                return convert(rel, format)
+                return self._retrying(run)
             except duckdb.Error as exc:
                 raise translate(exc, table=table) from exc
 
@@ -212,19 +220,22 @@ class DuckDBEngineStore(AbstractStore):
 
     def tables(self) -> list[TableInfo]:
         with self._lock:
-            self._refresh_catalog()
-            names = [
-                r[0]
-                for r in self.con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = "
-                    f"{literal(CATALOG)} AND schema_name = {literal(self.schema)} ORDER BY table_name"
-                ).fetchall()
-                if not r[0].startswith(INTERNAL_PREFIX)
-            ]
-            if not names:
-                return []
-            counts = " UNION ALL ".join(f"SELECT {i} AS i, count(*) AS n FROM {quote(n)}" for i, n in enumerate(names))
-            rows = dict(self.con.execute(counts).fetchall())
+            return self._retrying(self._tables)
+
+    def _tables(self) -> list[TableInfo]:
+        self._refresh_catalog()
+        names = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                f"{literal(CATALOG)} AND schema_name = {literal(self.schema)} ORDER BY table_name"
+            ).fetchall()
+            if not r[0].startswith(INTERNAL_PREFIX)
+        ]
+        if not names:
+            return []
+        counts = " UNION ALL ".join(f"SELECT {i} AS i, count(*) AS n FROM {quote(n)}" for i, n in enumerate(names))
+        rows = dict(self.con.execute(counts).fetchall())
         return [TableInfo(name=n, rows=int(rows[i])) for i, n in enumerate(names)]
 
     def _exists(self, table: str) -> bool:

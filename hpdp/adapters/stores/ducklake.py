@@ -62,9 +62,8 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
             return
         self._check_version(as_of)
         alias = f"{CATALOG}_v{int(as_of)}"
-        self.con.execute(
-            f"ATTACH {self._location_sql} AS {alias} ({self._options_sql}, SNAPSHOT_VERSION {int(as_of)}, READ_ONLY)"
-        )
+        options = f"{self._options_sql}, SNAPSHOT_VERSION {int(as_of)}, READ_ONLY"
+        self._retrying(lambda: self.con.execute(f"ATTACH {self._location_sql} AS {alias} ({options})"))
         try:
             self.con.execute(f"USE {alias}")
             yield
@@ -84,21 +83,21 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
 
     def current_snapshot(self) -> int:
         with self._lock:
-            row = self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchone()
+            row = self._retrying(lambda: self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchone())
         return int(row[0]) if row else 0
+
+    def _snapshot_rows(self) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
+        tables = self.con.execute(f"SELECT table_id, table_name FROM __ducklake_metadata_{CATALOG}.ducklake_table")
+        ids = {str(table_id): name for table_id, name in tables.fetchall()}
+        rows = self.con.execute(
+            f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes "
+            f"FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
+        ).fetchall()
+        return ids, rows
 
     def snapshots(self, table: str | None = None) -> list[Snapshot]:
         with self._lock:
-            ids = {
-                str(r[0]): r[1]
-                for r in self.con.execute(
-                    f"SELECT table_id, table_name FROM __ducklake_metadata_{CATALOG}.ducklake_table"
-                ).fetchall()
-            }
-            rows = self.con.execute(
-                f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes "
-                f"FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
-            ).fetchall()
+            ids, rows = self._retrying(self._snapshot_rows)
         result = []
         for snap_id, when, changes in rows:
             touched = set()
