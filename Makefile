@@ -28,7 +28,6 @@ lint: setup
 
 test: setup
 	$(BIN)/ruff check hpdp tests benchmarks
-	$(BIN)/lint-imports
 	.ci/with-servers $(BIN)/python -m pytest -n 2 -q tests
 
 bench: setup
