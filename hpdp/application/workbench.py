@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hpdp.application.ports import AbstractProcessor, AbstractStore, SupportsSnapshots
-from hpdp.domain.errors import UnsupportedError
+from hpdp.domain.errors import UnknownTableError, UnsupportedError
 from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
 
 
@@ -53,7 +53,7 @@ class Workbench:
                 f"The {self.store.engine} store keeps no snapshots; use HPDP_DB_ENGINE=ducklake for versioning."
             )
         if table is not None and not self.store.has_table(table):
-            self.store.read(table)  # raises the unknown-table error
+            raise UnknownTableError(f"Table {table!r} does not exist; run `hpdp tables` to list the tables.")
         return self.store.snapshots(table)
 
     def current_snapshot(self) -> int | None:

@@ -238,6 +238,10 @@ class DuckDBEngineStore(AbstractStore):
         rows = dict(self.con.execute(counts).fetchall())
         return [TableInfo(name=n, rows=int(rows[i])) for i, n in enumerate(names)]
 
+    def has_table(self, table: str) -> bool:
+        with self._lock:
+            return self._retrying(lambda: self._exists(table))
+
     def _exists(self, table: str) -> bool:
         return self._columns(table) != {}
 
