@@ -16,7 +16,7 @@ __all__ = ["__version__", "load_ipython_extension", "open"]
 __version__ = "0.1.0"
 
 
-def open(**settings: Any) -> Workbench:  # the documented entry point (shadows the builtin on purpose)
+def open(**settings: Any) -> Workbench:  # noqa: A001 - the documented entry point
     """The bootstrapped workbench; keyword arguments override HPDP_* settings (e.g. db_engine="memory")."""
     from hpdp.infrastructure.bootstrap import bootstrap
     from hpdp.infrastructure.settings import load_settings
