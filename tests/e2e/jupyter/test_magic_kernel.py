@@ -15,9 +15,8 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
     base = tmp_path_factory.mktemp("kernel")
     k = Kernel(jupyter_env(base / "ws", base / "jupyter"), base)
     try:
-        setup = k.run(
-            "%%sql\nCREATE TABLE people AS SELECT * FROM (VALUES (1, 'ann'), (2, 'bob'), (3, 'cy')) t(id, name)"
-        )
+        people = "SELECT * FROM (VALUES (1, 'ann'), (2, 'bob'), (3, 'cy')) t(id, name)"
+        setup = k.run(f"%%sql\nCREATE TABLE people AS {people}")
         assert setup.status == "ok", setup.text()
         yield k
     finally:
@@ -33,7 +32,7 @@ def test_a_sql_cell_shows_a_table_and_returns_the_frame_as_underscore(kernel: Ke
     assert reply.status == "ok"
     html = reply.html()
     assert "<table>" in html and ">name<" in html and "<td>bob</td>" in html
-    assert "3 rows × 2 columns" in html
+    assert "3 rows \u00d7 2 columns" in html
     check = kernel.run("print(type(_).__module__.split('.')[0], _.shape, _['name'].to_list())")
     assert check.text().strip() == "polars (3, 2) ['ann', 'bob', 'cy']"
 
@@ -93,7 +92,7 @@ def test_a_million_rows_come_back_whole_but_only_a_few_reach_the_browser(kernel:
     )
     assert reply.status == "ok"
     html = reply.html()
-    assert body_rows(html) == 10 and "1,000,000 rows × 3 columns, first 10 shown" in html
+    assert body_rows(html) == 10 and "1,000,000 rows \u00d7 3 columns, first 10 shown" in html
     assert len(html) < 5_000
     assert kernel.run("print(big.height, big['i'].sum())").text().strip() == f"1000000 {sum(range(1000000))}"
     kernel.run("%config SqlMagic.display_rows = 3")
