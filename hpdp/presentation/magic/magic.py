@@ -50,6 +50,19 @@ def split_options(line: str) -> tuple[str, str]:
     return " ".join(options), rest
 
 
+def snapshot_number(value: str | None, namespace: dict[str, Any]) -> int | None:
+    """`--as-of 3`, `--as-of snap` or `--as-of $snap`: a snapshot number, given or held by a variable."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    name = value.removeprefix("$")
+    held = namespace.get(name)
+    if held is not None and not isinstance(held, bool) and hasattr(held, "__index__"):
+        return int(held)
+    raise UsageError(f"--as-of needs a snapshot number or a variable holding one, not {value!r}.")
+
+
 @magics_class
 class SqlMagic(Magics):
     """Run SQL on the hpdp store. Options are traitlets: `%config SqlMagic.display_rows = 20`."""
@@ -105,7 +118,7 @@ class SqlMagic(Magics):
     @no_var_expand
     @magic_arguments()
     @argument("-o", "--out", metavar="NAME", help="Also store the result in this Python variable.")
-    @argument("--as-of", type=int, metavar="N", help="Query the store as of snapshot N.")
+    @argument("--as-of", metavar="N", help="Query the store as of snapshot N (a number or a variable).")
     @argument("--save", metavar="NAME", help="Keep the cell's last query as a view NAME for later cells.")
     @argument(
         "--polars", dest="format", action="store_const", const="polars", help="Return a Polars DataFrame."
@@ -139,8 +152,9 @@ class SqlMagic(Magics):
     def _run(self, args: Any, query: str, *, show: bool) -> Any:
         format = args.format or self.output_format or self.workbench.output_format.value
         ns = self.shell.user_ns
+        as_of = snapshot_number(args.as_of, ns)
         result = self.runner().run(
-            query, ns, format=format, as_of=args.as_of, save=args.save, explain=args.explain
+            query, ns, format=format, as_of=as_of, save=args.save, explain=args.explain
         )
         from hpdp.presentation.magic.display import ResultView, TextView, profile_text
 
