@@ -117,3 +117,17 @@ def test_as_of_reads_an_earlier_snapshot(kernel: Kernel) -> None:
     assert "<td>3</td>" in old
     reply = kernel.run(f"%%sql --as-of {snapshot}\nSELECT count(*) AS n FROM visits")
     assert reply.status == "ok" and "<td>1</td>" in reply.html(), reply.text()
+
+
+def test_the_line_magic_binds_parameters_and_the_default_type_is_configurable(kernel: Kernel) -> None:
+    reply = kernel.run("low = 2\nn = %sql SELECT count(*) AS n FROM people WHERE id >= $low\nprint(n.item())")
+    assert reply.text().strip() == "2"
+    kernel.run("%config SqlMagic.output_format = 'pandas'")
+    try:
+        reply = kernel.run("r = %sql SELECT 1 AS one\nprint(type(r).__module__.split('.')[0])")
+        assert reply.text().strip() == "pandas"
+    finally:
+        kernel.run("%config SqlMagic.output_format = None")
+    bad = kernel.run("%config SqlMagic.display_rows = 0")
+    assert "SqlMagic.display_rows must be at least 1." in bad.text()
+    assert "Current: 10" in kernel.run("%config SqlMagic").text()
