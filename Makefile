@@ -33,6 +33,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/magic.py
 
 clean:
 	rm -rf $(VENV) .hpdp .ci-run
