@@ -209,8 +209,8 @@ class DuckDBCellRunner:
         cursor = con.execute(statement.query, bound) if bound else con.execute(statement.query)
         rows = None
         if statement.type.name in _COUNTED:
-            row = cursor.fetchone()
-            rows = int(row[0]) if row else None
+            counts = cursor.fetchall()  # read to the end, so no half-read result holds the catalog
+            rows = int(counts[0][0]) if counts else None
         return Step(_short(statement.query), statement.type.name, time.perf_counter() - began, rows)
 
 

@@ -84,8 +84,9 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
 
     def current_snapshot(self) -> int:
         with self._lock:
-            row = self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchone()
-        return int(row[0]) if row else 0
+            # fetchall closes the result: a half-read one keeps the catalog locked for other writers
+            rows = self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def snapshots(self, table: str | None = None) -> list[Snapshot]:
         with self._lock:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +14,12 @@ from tests.e2e.jupyter.kernel import Kernel, jupyter_env
 
 
 @pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    base = tmp_path_factory.mktemp("kernel")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kernel")
+
+
+@pytest.fixture(scope="module")
+def kernel(base: Path) -> Iterator[Kernel]:
     k = Kernel(jupyter_env(base / "ws", base / "jupyter"), base)
     try:
         people = "SELECT * FROM (VALUES (1, 'ann'), (2, 'bob'), (3, 'cy')) t(id, name)"
@@ -131,3 +138,23 @@ def test_the_line_magic_binds_parameters_and_the_default_type_is_configurable(ke
     bad = kernel.run("%config SqlMagic.display_rows = 0")
     assert "SqlMagic.display_rows must be at least 1." in bad.text()
     assert "Current: 10" in kernel.run("%config SqlMagic").text()
+
+
+def test_the_cells_use_the_same_store_as_the_cli(kernel: Kernel, base: Path) -> None:
+    kernel.run("%%sql\nCREATE TABLE shared AS SELECT range AS n FROM range(7)")
+    env = jupyter_env(base / "ws", base / "jupyter")
+
+    def hpdp_sql(query: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "hpdp", "sql", query, "--format", "csv"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    assert hpdp_sql("SELECT sum(n) AS total FROM shared").split() == ["total", "21"]
+    hpdp_sql("INSERT INTO shared VALUES (100)")  # the open notebook does not lock other writers out
+    assert "<td>121</td>" in kernel.run("%%sql\nSELECT sum(n) AS total FROM shared").html()

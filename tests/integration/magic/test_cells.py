@@ -171,3 +171,19 @@ def test_an_empty_cell_is_a_clear_error(runner: DuckDBCellRunner) -> None:
 def test_a_store_without_duckdb_is_refused() -> None:
     with pytest.raises(HpdpError, match="DuckDB-based store"):
         DuckDBCellRunner(object())
+
+
+def test_a_store_without_snapshots_refuses_as_of(workspace: Path) -> None:
+    with bootstrap(load_settings(home=workspace, db_engine="memory")) as hp:
+        runner = DuckDBCellRunner(hp.store)
+        with pytest.raises(UnsupportedError, match="keeps no snapshots"):
+            runner.run("SELECT 1", {}, as_of=1)
+        assert runner.run("SELECT 1 AS one", {}).value.item() == 1
+
+
+def test_writes_from_another_process_are_seen_by_the_next_cell(
+    runner: DuckDBCellRunner, workspace: Path
+) -> None:
+    with bootstrap(load_settings(home=workspace)) as other:
+        other.write("people", pl.DataFrame({"id": [4], "name": ["dee"]}))
+    assert runner.run("SELECT count(*) FROM people", {}).value.item() == 4
