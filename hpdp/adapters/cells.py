@@ -83,6 +83,7 @@ class DuckDBCellRunner:
             raise QueryError(f"Unknown result type {format!r}; use one of: {', '.join(FORMATS)}.")
         if format == "relation" and as_of is not None:
             raise QueryError("A lazy relation cannot read an earlier snapshot; drop --relation or --as-of.")
+        # The runner is the store's DuckDB-side companion: it shares its lock, connection and snapshot switch.
         store, con = self.store, self.store.con
         started = time.perf_counter()
         with store._lock:
