@@ -32,6 +32,7 @@ test: setup
 
 bench: setup
 	.ci/with-servers $(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/magic.py
 
 clean:
 	rm -rf $(VENV) .hpdp .ci-run

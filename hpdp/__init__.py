@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hpdp.application.workbench import Workbench
 
-__all__ = ["__version__", "open"]
+__all__ = ["__version__", "load_ipython_extension", "open"]
 __version__ = "0.1.0"
 
 
@@ -22,3 +22,10 @@ def open(**settings: Any) -> Workbench:
     from hpdp.infrastructure.settings import load_settings
 
     return bootstrap(load_settings(**settings))
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """`%load_ext hpdp`: the `%sql` line magic and `%%sql` cell magic on the hpdp store."""
+    from hpdp.presentation.magic.magic import load
+
+    load(ip)

@@ -174,14 +174,16 @@ class DuckDBEngineStore(AbstractStore):
         if not keys or incoming.num_rows == 0:
             return
         cols = ", ".join(quote(k) for k in keys)
-        dup = self.con.execute(f"SELECT {cols} FROM {quote(view)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
-        if dup is not None:
+        # fetchall, never fetchone: a half-read result keeps the DuckLake catalog locked
+        dups = self.con.execute(f"SELECT {cols} FROM {quote(view)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
+        if dups:
+            dup = dups[0]
             shown = ", ".join(f"{k}={v!r}" for k, v in zip(keys, dup, strict=True))
             raise WriteError(f"The data for {table!r} has the key {shown} more than once; a merge key must be unique.")
         null_test = " OR ".join(f"{quote(k)} IS NULL" for k in keys)
-        nulls = self.con.execute(f"SELECT count(*) FROM {quote(view)} WHERE {null_test}").fetchone()
-        if nulls and nulls[0]:
-            raise WriteError(f"The data for {table!r} has {nulls[0]} row(s) with a NULL merge key.")
+        nulls = self.con.execute(f"SELECT count(*) FROM {quote(view)} WHERE {null_test}").fetchall()[0][0]
+        if nulls:
+            raise WriteError(f"The data for {table!r} has {nulls} row(s) with a NULL merge key.")
 
     def _apply_drop(self, table: str) -> None:
         if not self._exists(table):

@@ -83,8 +83,9 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
 
     def current_snapshot(self) -> int:
         with self._lock:
-            row = self._retrying(lambda: self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchone())
-        return int(row[0]) if row else 0
+            # fetchall closes the result: a half-read one keeps the catalog locked for other writers
+            rows = self._retrying(lambda: self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchall())
+        return int(rows[0][0]) if rows else 0
 
     def _snapshot_rows(self) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
         tables = self.con.execute(f"SELECT table_id, table_name FROM __ducklake_metadata_{CATALOG}.ducklake_table")

@@ -126,6 +126,11 @@ def demo() -> None:
         run_demo(hp)
 
 
+from hpdp.presentation.cli import jupyter  # noqa: E402
+
+jupyter.register(app)
+
+
 def main() -> None:
     run_main(app, sys.argv)
 

@@ -1,0 +1,1 @@
+"""The IPython extension: `%load_ext hpdp` registers `%sql` / `%%sql`."""

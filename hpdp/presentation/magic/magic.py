@@ -1,0 +1,176 @@
+"""`%sql` and `%%sql`: SQL on the hpdp store, with DuckDB as the engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+from traitlets import CaselessStrEnum, Int, TraitError, validate
+
+from hpdp.domain.errors import HpdpError
+
+if TYPE_CHECKING:
+    from hpdp.adapters.cells import DuckDBCellRunner
+    from hpdp.application.workbench import Workbench
+
+_FLAGS = {"--polars", "--pandas", "--arrow", "--relation", "--explain", "--profile"}
+_VALUED = {"-o", "--out", "--as-of", "--save"}
+_OPTION = re.compile(r"(-{1,2}[A-Za-z][\w-]*)(=\S+)?(?:\s+|$)")
+_VALUE = re.compile(r"(\S+)(?:\s+|$)")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class SqlCellError(HpdpError):
+    """A SQL cell failed; shown as its message alone, without a Python traceback."""
+
+
+def split_options(line: str) -> tuple[str, str]:
+    """Leading `%sql` options, and the SQL after them, kept verbatim (quotes and `$name` untouched)."""
+    rest = line.lstrip()
+    options: list[str] = []
+    while match := _OPTION.match(rest):
+        name, inline = match.group(1), match.group(2)
+        if name in _FLAGS or (name in _VALUED and inline):
+            options.append(name + (inline or ""))
+        elif name in _VALUED:
+            value = _VALUE.match(rest, match.end())
+            if value is None:
+                raise UsageError(f"The option {name} needs a value.")
+            options += [name, value.group(1)]
+            rest = rest[value.end() :]
+            continue
+        else:
+            break
+        rest = rest[match.end() :]
+    return " ".join(options), rest
+
+
+def snapshot_number(value: str | None, namespace: dict[str, Any]) -> int | None:
+    """`--as-of 3`, `--as-of snap` or `--as-of $snap`: a snapshot number, given or held by a variable."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    name = value.removeprefix("$")
+    held = namespace.get(name)
+    if held is not None and not isinstance(held, bool) and hasattr(held, "__index__"):
+        return int(held)
+    raise UsageError(f"--as-of needs a snapshot number or a variable holding one, not {value!r}.")
+
+
+@magics_class
+class SqlMagic(Magics):
+    """Run SQL on the hpdp store. Options are traitlets: `%config SqlMagic.display_rows = 20`."""
+
+    display_rows = Int(10, help="Rows shown under a %%sql cell (the result itself is complete).").tag(config=True)
+    output_format = CaselessStrEnum(
+        ["polars", "pandas", "arrow", "relation"],
+        default_value=None,
+        allow_none=True,
+        help="Result type of %sql; None follows HPDP_OUTPUT_FORMAT (polars by default).",
+    ).tag(config=True)
+
+    def __init__(self, shell: Any, open_workbench: Callable[[], Workbench] | None = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._open_workbench = open_workbench
+        self._workbench: Workbench | None = None
+        self._runner: DuckDBCellRunner | None = None
+
+    @validate("display_rows")
+    def _check_rows(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise TraitError("SqlMagic.display_rows must be at least 1.")
+        return int(proposal["value"])
+
+    @property
+    def workbench(self) -> Workbench:
+        """The store the cells run on, opened by the composition root on first use."""
+        if self._workbench is None:
+            if self._open_workbench is None:
+                from hpdp.infrastructure.bootstrap import bootstrap
+
+                self._workbench = bootstrap()
+            else:
+                self._workbench = self._open_workbench()
+        return self._workbench
+
+    def runner(self) -> DuckDBCellRunner:
+        if self._runner is None:
+            from hpdp.adapters.cells import DuckDBCellRunner
+
+            self._runner = DuckDBCellRunner(self.workbench.store)
+        return self._runner
+
+    def close(self) -> None:
+        if self._workbench is not None:
+            self._workbench.close()
+        self._workbench = self._runner = None
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("-o", "--out", metavar="NAME", help="Also store the result in this Python variable.")
+    @argument("--as-of", metavar="N", help="Query the store as of snapshot N (a number or a variable).")
+    @argument("--save", metavar="NAME", help="Keep the cell's last query as a view NAME for later cells.")
+    @argument("--polars", dest="format", action="store_const", const="polars", help="Return a Polars DataFrame.")
+    @argument("--pandas", dest="format", action="store_const", const="pandas", help="Return a pandas DataFrame.")
+    @argument("--arrow", dest="format", action="store_const", const="arrow", help="Return a pyarrow.Table.")
+    @argument("--relation", dest="format", action="store_const", const="relation", help="Return a lazy relation.")
+    @argument("--explain", action="store_true", help="Show the query plan instead of running the query.")
+    @argument("--profile", action="store_true", help="Also show each statement's time and rows.")
+    @line_cell_magic
+    def sql(self, line: str, cell: str | None = None) -> Any:
+        """Run SQL on the hpdp store; `$name` binds the Python variable `name`; DataFrames are tables."""
+        options, query = split_options(line)
+        if cell is not None:
+            if query.strip():
+                raise UsageError(f"Unknown %%sql option {query.split()[0]!r}; see %sql? for the options.")
+            query = cell
+        args = parse_argstring(self.sql, options)
+        for name in (args.out, args.save):
+            if name is not None and not _NAME.match(name):
+                raise UsageError(f"{name!r} is not a valid name; use letters, digits and underscores.")
+        try:
+            return self._run(args, query, show=cell is not None)
+        except HpdpError as exc:
+            raise SqlCellError(str(exc)) from None
+
+    def _run(self, args: Any, query: str, *, show: bool) -> Any:
+        format = args.format or self.output_format or self.workbench.output_format.value
+        ns = self.shell.user_ns
+        as_of = snapshot_number(args.as_of, ns)
+        result = self.runner().run(query, ns, format=format, as_of=as_of, save=args.save, explain=args.explain)
+        from hpdp.presentation.magic.display import ResultView, TextView, profile_text
+
+        if args.explain:
+            display(TextView(result.value, "Query plan"))
+            return None
+        if args.out:
+            ns[args.out] = result.value
+        if show:
+            display(ResultView(result.value, limit=self.display_rows, elapsed=result.elapsed, kind=result.kind))
+        if args.profile:
+            display(TextView(profile_text(result.steps, result.elapsed), "Profile"))
+        if show:
+            if result.value is not None:
+                self.shell.displayhook.update_user_ns(result.value)
+            return None
+        return result.value
+
+
+def short_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
+    """Show a failed SQL cell as its message alone; the kernel and the connection stay usable."""
+    stb = [f"\x1b[0;31m{value}\x1b[0m"]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def load(ip: Any, open_workbench: Callable[[], Workbench] | None = None) -> SqlMagic:
+    magic = SqlMagic(ip, open_workbench)
+    ip.register_magics(magic)
+    ip.set_custom_exc((SqlCellError,), short_error)
+    return magic

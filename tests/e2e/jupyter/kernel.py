@@ -1,0 +1,78 @@
+"""A real hpdp kernel driven over ZeroMQ, one cell at a time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def jupyter_env(home: Path, scratch: Path) -> dict[str, str]:
+    """Environment in which Jupyter finds the project's hpdp kernel and nothing of the developer's."""
+    env = {
+        k: v for k, v in os.environ.items() if not (k.startswith("HPDP_") and not k.startswith("HPDP_TEST_"))
+    }
+    for name in ("config", "data", "runtime", "ipython"):
+        (scratch / name).mkdir(parents=True, exist_ok=True)
+    env.update(
+        HPDP_HOME=str(home),
+        JUPYTER_PATH=str(ROOT),
+        JUPYTER_CONFIG_DIR=str(scratch / "config"),
+        JUPYTER_DATA_DIR=str(scratch / "data"),
+        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
+        IPYTHONDIR=str(scratch / "ipython"),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
+    return env
+
+
+@dataclass
+class Reply:
+    status: str
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+
+    def html(self) -> str:
+        return "".join(o["data"].get("text/html", "") for o in self.outputs if "data" in o)
+
+    def text(self) -> str:
+        parts = [o["data"].get("text/plain", "") for o in self.outputs if "data" in o]
+        parts += [o["text"] for o in self.outputs if "text" in o]
+        parts += ["\n".join(o["traceback"]) for o in self.outputs if "traceback" in o]
+        return "\n".join(parts)
+
+
+class Kernel:
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
+        specs = KernelSpecManager(kernel_dirs=[str(ROOT / "kernels")])
+        self.km = KernelManager(kernel_name="hpdp", kernel_spec_manager=specs)
+        self.km.start_kernel(env=env, cwd=str(cwd))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def run(self, code: str, timeout: float = 120) -> Reply:
+        msg_id = self.kc.execute(code)
+        outputs: list[dict[str, Any]] = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content["execution_state"] == "idle":
+                break
+            if kind in ("display_data", "execute_result", "stream", "error"):
+                outputs.append({"type": kind, **content})
+        reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = self.kc.get_shell_msg(timeout=timeout)
+        return Reply(reply["content"]["status"], outputs)
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)

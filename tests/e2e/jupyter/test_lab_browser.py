@@ -1,0 +1,126 @@
+"""`hpdp lab` in a real browser: open a notebook on the hpdp kernel, run a %%sql cell, see the table."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.e2e.jupyter.kernel import jupyter_env
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"hpdp lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"JupyterLab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`hpdp lab` on a free port, with a token and Jupyter folders of its own; stopped by PID."""
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ""}
+        ],
+        "metadata": {"kernelspec": {"name": "hpdp", "display_name": "hpdp", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (root / "query.ipynb").write_text(json.dumps(notebook))
+    scratch = tmp_path / "jupyter"
+    env = jupyter_env(tmp_path / "ws", scratch)
+    del env["JUPYTER_PATH"]  # `hpdp lab` itself must make the hpdp kernel visible
+    env.update(
+        JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(scratch / "settings"),
+    )
+    port, token = free_port(), "hpdp-test-token"
+    log = tmp_path / "lab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hpdp", "lab", "--port", str(port), "--token", token, "--dir", str(root)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log)
+        first = log.read_text().splitlines()[0]
+        assert first == f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}"
+        specs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}"))
+        assert "hpdp" in specs["kernelspecs"]
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.mark.slow
+def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str]) -> None:
+    if not Path(CHROMIUM).exists():
+        message = "Chromium is not installed: run the tests through `make test` (it installs it)."
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/lab/tree/query.ipynb?reset&token={token}")
+            editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
+            expect(editor).to_be_visible(timeout=60_000)
+            editor.click()
+            page.keyboard.type("%%sql\nSELECT range AS n, 42 AS answer FROM range(3)")
+            page.keyboard.press("Shift+Enter")
+            table = page.locator(".jp-OutputArea-output .hpdp-sql-result table")
+            expect(table).to_be_visible(timeout=60_000)
+            expect(table.locator("th").first).to_contain_text("n")
+            expect(table.locator("tbody tr")).to_have_count(3)
+            expect(table.locator("tbody td").nth(1)).to_have_text("42")
+            caption = page.locator(".jp-OutputArea-output .hpdp-sql-result small").last
+            expect(caption).to_contain_text("3 rows")
+            expect(page.locator(".jp-NotebookPanel-toolbar")).to_contain_text("hpdp")
+        finally:
+            browser.close()

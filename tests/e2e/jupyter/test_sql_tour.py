@@ -1,0 +1,54 @@
+"""notebooks/sql_tour.ipynb runs clean under nbval in the hpdp kernel, on a fresh workspace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.jupyter.kernel import ROOT, jupyter_env
+
+TOUR = ROOT / "notebooks" / "sql_tour.ipynb"
+
+
+@pytest.mark.slow
+def test_the_sql_tour_runs_clean_under_nbval(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            f"--rootdir={tmp_path}",
+            "--nbval-lax",
+            "--nbval-kernel-name",
+            "hpdp",
+            str(TOUR),
+        ],
+        cwd=tmp_path,
+        env=jupyter_env(tmp_path / "ws", tmp_path / "jupyter"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout and "failed" not in run.stdout
+    assert (
+        tmp_path / "ws" / "lake" / "catalog.sqlite"
+    ).is_file()  # the tour made its own data in the workspace
+
+
+def test_the_tour_uses_the_hpdp_kernel_and_has_no_setup_cell() -> None:
+    import nbformat
+
+    nb = nbformat.read(TOUR, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "hpdp"
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "load_ext" not in sources and "hpdp.open" not in sources
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
