@@ -122,6 +122,11 @@ def demo() -> None:
         run_demo(hp)
 
 
+from hpdp.presentation.cli import ingest as _ingest  # noqa: E402
+
+_ingest.register(app)
+
+
 def main() -> None:
     run_main(app, sys.argv)
 
