@@ -51,3 +51,34 @@ def open_hp(workspace: Path) -> Iterator[Callable[..., Workbench]]:
 
 def ids(hp: Workbench, table: str = "items") -> list[int]:
     return [r["id"] for r in hp.sql(f"SELECT id FROM {table} ORDER BY id", format="arrow").to_pylist()]
+
+
+@pytest.fixture
+def feed() -> Any:
+    from tests.integration.sources.streams import Feed
+
+    return Feed()
+
+
+@pytest.fixture
+def ws_url(api: Api, feed: Any) -> Iterator[str]:
+    from tests.integration.sources.servers import serve_websocket
+    from tests.integration.sources.streams import websocket_handler
+
+    with serve_websocket(websocket_handler(api, feed)) as url:
+        yield url
+
+
+@pytest.fixture
+def flight_server(api: Api) -> Any:
+    from tests.integration.sources.streams import ItemsFlight
+
+    return ItemsFlight(api)
+
+
+@pytest.fixture
+def flight_url(flight_server: Any) -> Iterator[str]:
+    from tests.integration.sources.servers import serve_flight
+
+    with serve_flight(flight_server) as url:
+        yield url
