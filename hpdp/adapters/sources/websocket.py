@@ -50,7 +50,9 @@ class WebSocketSource(AbstractSource):
         url, buffer, received, batches = self.spec.url, [], 0, 0
         deadline = time.monotonic() + max_seconds
         try:
-            with connect(url, open_timeout=float(opt("timeout", 30)), additional_headers=headers or None) as ws:
+            with connect(
+                url, open_timeout=float(opt("timeout", 30)), close_timeout=1, additional_headers=headers or None
+            ) as ws:
                 subscribe = self._subscribe(start)
                 if subscribe is not None:
                     ws.send(subscribe)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,12 @@ class Feed:
 
 def websocket_handler(api: Api, feed: Feed) -> Any:
     def handle(ws: Any) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        with contextlib.suppress(ConnectionClosed):
+            stream(ws)
+
+    def stream(ws: Any) -> None:
         subscribe = orjson.loads(ws.recv(timeout=10))
         if subscribe.get("type") != "subscribe":
             ws.send(orjson.dumps({"type": "error", "message": "subscribe first"}).decode())
@@ -35,10 +42,12 @@ def websocket_handler(api: Api, feed: Feed) -> Any:
                 ws.send(orjson.dumps({"type": "items", "data": rows[i:i + feed.per_message]}).decode())
             if not feed.repeat:
                 break
+            time.sleep(0.01)
         if feed.complete:
             ws.send(orjson.dumps({"type": "complete"}).decode())
         else:
-            time.sleep(30)
+            with contextlib.suppress(Exception):
+                ws.recv(timeout=30)  # until the client hangs up
 
     return handle
 
