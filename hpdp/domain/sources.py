@@ -119,6 +119,12 @@ class SourceSpec:
         table_name(self.table)
         merge_keys(self.mode, self.key)
 
+    def __repr__(self) -> str:
+        return self.redact(
+            f"SourceSpec(name={self.name!r}, kind={self.kind!r}, url={self.url!r}, table={self.table!r}, "
+            f"mode={self.mode.value!r})"
+        )
+
     def redact(self, text: str) -> str:
         """Text safe to show or store: every secret taken from the environment replaced by ***."""
         for secret in sorted(self.secrets, key=len, reverse=True):
