@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -60,6 +61,7 @@ class HttpClient:
         headers.update({str(k): str(v) for k, v in (spec.option("headers") or {}).items()})
         self.client = httpx.Client(headers=headers, auth=auth, follow_redirects=True)
         self.started = time.monotonic()
+        self._pool: ThreadPoolExecutor | None = None
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         attempt = 0
@@ -92,8 +94,23 @@ class HttpClient:
 
     def json(self, method: str, url: str, **kwargs: Any) -> tuple[Any, httpx.Response]:
         response = self.request(method, url, **kwargs)
+        return self.parse(response), response
+
+    def prefetch(self, method: str, url: str, **kwargs: Any) -> Future[httpx.Response]:
+        """Start the next request in the background while the caller converts the current page."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hpdp-fetch")
+        return self._pool.submit(self.request, method, url, **kwargs)
+
+    def now(self, method: str, url: str, **kwargs: Any) -> Future[httpx.Response]:
+        """The same request, made at once in this thread."""
+        done: Future[httpx.Response] = Future()
+        done.set_result(self.request(method, url, **kwargs))
+        return done
+
+    def parse(self, response: httpx.Response) -> Any:
         try:
-            return orjson.loads(response.content), response
+            return orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
             raise SourceError(
                 f"{response.url} returned a malformed JSON body ({exc}, {len(response.content):,} bytes); "
@@ -101,6 +118,8 @@ class HttpClient:
             ) from None
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self.client.close()
 
 

@@ -34,7 +34,7 @@ class RestSource(AbstractSource):
         return params
 
     def _pages(self, start: Any) -> Iterator[Page]:
-        url: str | None = self.spec.url
+        url: str = self.spec.url
         params = self._first_params(start)
         paging = self.paging
         size = int(paging["limit"]) if "limit" in paging else None
@@ -45,13 +45,19 @@ class RestSource(AbstractSource):
             params[paging.get("param", "page")] = int(paging.get("start", 1))
             if size is not None:
                 params[paging.get("limit_param", "per_page")] = size
-        while url is not None:
-            body, response = self.http.json(self.spec.option("method", "GET"), url, params=params or None)
+        method = self.spec.option("method", "GET")
+        fetch = self.http.prefetch if self.spec.option("prefetch", True) else self.http.now
+        pending = fetch(method, url, params=params or None)
+        while pending is not None:
+            response = pending.result()
+            body = self.http.parse(response)
             where = str(response.url)
             records = records_at(body, self.spec.records, where)
             total = at_path(body, paging["total"], None) if "total" in paging else None
-            yield Page(to_table(records, where), where, digest(records), _count(total, where))
             url, params = self._next(url, params, body, response, len(records), size)
+            # the next page downloads while this one becomes Arrow
+            pending = fetch(method, url, params=params or None) if url else None
+            yield Page(to_table(records, where), where, digest(records), _count(total, where))
 
     def _next(
         self, url: str, params: dict[str, Any], body: Any, response: Any, rows: int, size: int | None
