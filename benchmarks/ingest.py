@@ -2,15 +2,15 @@
 
     python benchmarks/ingest.py [--rows 500000] [--page 5000] [--repeat 2]
 
-Wall time is what a user waits; client CPU time (this process, all threads) is steadier on a busy
-machine. Both are the best of the interleaved runs. The API runs in its own process and serves pre-serialised JSON pages (nested fields, next link in the
-body, declared total), so the server costs little. Columns:
+The API runs in its own process and serves pre-serialised JSON pages (nested fields, next link in the
+body, declared total), so the server costs little. Wall time is what a user waits; client CPU time (this
+process, all threads) is steadier on a busy machine; both are the best of the interleaved runs. Columns:
   floor        httpx GET + orjson parse of every page, nothing kept: no client can be faster
                (also with Python's cyclic GC paused, as hpdp does while pages arrive)
   pandas       httpx + orjson + pandas DataFrame + DuckDB INSERT (a common hand-written loader)
   hpdp append  `hp.ingest` into DuckLake: incremental cursor, loop/total checks, one atomic commit
   hpdp merge   the same with `mode: merge` on the id
-  no prefetch  hpdp append without downloading the next page while converting the current one
+  prefetch     hpdp append with `prefetch: true` (the next page downloads while the current one converts)
   dlt          dlt's REST source into DuckDB, when dlt is installed (skipped otherwise)
 """
 
@@ -35,9 +35,18 @@ import orjson
 def records(start: int, count: int) -> list[dict[str, Any]]:
     return [
         {
-            "id": i, "name": f"customer {i}", "updated_at": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
-            "price": round(i * 0.37, 2), "qty": i % 50, "active": i % 3 == 0, "tags": ["a", f"t{i % 7}"],
-            "owner": {"name": f"owner {i % 100}", "zip": f"{10000 + i % 9000}", "geo": {"lat": 48.1, "lon": 11.5}},
+            "id": i,
+            "name": f"customer {i}",
+            "updated_at": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+            "price": round(i * 0.37, 2),
+            "qty": i % 50,
+            "active": i % 3 == 0,
+            "tags": ["a", f"t{i % 7}"],
+            "owner": {
+                "name": f"owner {i % 100}",
+                "zip": f"{10000 + i % 9000}",
+                "geo": {"lat": 48.1, "lon": 11.5},
+            },
         }
         for i in range(start, start + count)
     ]
@@ -62,7 +71,9 @@ def serve(port: int, rows: int, page: int) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", lifespan="off", ws="none", access_log=False)
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="error", lifespan="off", ws="none", access_log=False
+    )
 
 
 def free_port() -> int:
@@ -124,16 +135,22 @@ def pandas_duckdb(url: str, folder: Path) -> int:
     return rows
 
 
-def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = True) -> int:
+def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = False) -> int:
     import yaml
 
     import hpdp
 
     home = folder / f"hpdp-{mode}-{time.monotonic_ns()}"
     home.mkdir()
-    source = {"kind": "rest", "url": f"{url}/items", "records": "data", "mode": mode,
-              "pagination": {"type": "next_link", "path": "next", "total": "total"},
-              "incremental": {"field": "updated_at", "lag": "1h"}, "prefetch": prefetch}
+    source = {
+        "kind": "rest",
+        "url": f"{url}/items",
+        "records": "data",
+        "mode": mode,
+        "pagination": {"type": "next_link", "path": "next", "total": "total"},
+        "incremental": {"field": "updated_at", "lag": "1h"},
+        "prefetch": prefetch,
+    }
     if mode == "merge":
         source["key"] = "id"
     (home / "sources.yaml").write_text(yaml.safe_dump({"sources": {"items": source}}))
@@ -147,19 +164,27 @@ def dlt_rest(url: str, folder: Path) -> int:
     import dlt
     from dlt.sources.rest_api import rest_api_source
 
-    source = rest_api_source({
-        "client": {"base_url": f"{url}/", "paginator": {"type": "json_link", "next_url_path": "next"}},
-        "resources": [{"name": "items", "endpoint": {"path": "items", "data_selector": "data"}}],
-    })
-    pipeline = dlt.pipeline("bench", destination=dlt.destinations.duckdb(str(folder / "dlt.duckdb")),
-                            pipelines_dir=str(folder / "dlt"), dataset_name="bench")
+    source = rest_api_source(
+        {
+            "client": {"base_url": f"{url}/", "paginator": {"type": "json_link", "next_url_path": "next"}},
+            "resources": [{"name": "items", "endpoint": {"path": "items", "data_selector": "data"}}],
+        }
+    )
+    pipeline = dlt.pipeline(
+        "bench",
+        destination=dlt.destinations.duckdb(str(folder / "dlt.duckdb")),
+        pipelines_dir=str(folder / "dlt"),
+        dataset_name="bench",
+    )
     pipeline.run(source)
     with pipeline.sql_client() as client:
         return int(client.execute_sql("SELECT count(*) FROM items")[0][0])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--page", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=2)
@@ -183,13 +208,15 @@ def main() -> None:
                 "httpx + pandas + DuckDB": lambda: pandas_duckdb(url, folder),
                 "hpdp ingest (append)": lambda: hpdp_ingest(url, folder, "append"),
                 "hpdp ingest (merge)": lambda: hpdp_ingest(url, folder, "merge"),
-                "hpdp append, no prefetch": lambda: hpdp_ingest(url, folder, "append", prefetch=False),
+                "hpdp append, prefetch": lambda: hpdp_ingest(url, folder, "append", prefetch=True),
             }
             if importlib.util.find_spec("dlt") is not None:
                 runs["dlt rest_api -> duckdb"] = lambda: dlt_rest(url, folder)
             else:
                 print("dlt is not installed: its column is skipped.")
-            print(f"{args.rows:,} records in pages of {args.page:,}; best of {args.repeat} interleaved runs\n")
+            print(
+                f"{args.rows:,} records in pages of {args.page:,}; best of {args.repeat} interleaved runs\n"
+            )
             wall: dict[str, list[float]] = {name: [] for name in runs}
             cpu: dict[str, list[float]] = {name: [] for name in runs}
             for _ in range(args.repeat):  # interleaved, so every loader sees the same machine load
@@ -200,13 +227,13 @@ def main() -> None:
                     cpu[name].append(time.process_time() - start_cpu)
                     assert rows == args.rows, (name, rows)
             floor_name = "floor (GET + parse)"
-            print(f"{'loader':<26}{'wall s':>8}{'rows/s':>11}{'vs floor':>10}{'client CPU s':>14}{'CPU vs floor':>14}")
+            header = f"{'loader':<26}{'wall s':>8}{'rows/s':>11}{'vs floor':>10}"
+            print(header + f"{'client CPU s':>14}{'CPU vs floor':>14}")
             for name in runs:
-                rate = args.rows / min(wall[name])
-                print(
-                    f"{name:<26}{min(wall[name]):>8.2f}{rate:>11,.0f}{min(wall[floor_name]) / min(wall[name]):>9.2f}x"
-                    f"{min(cpu[name]):>14.2f}{min(cpu[floor_name]) / min(cpu[name]):>13.2f}x"
-                )
+                seconds, used = min(wall[name]), min(cpu[name])
+                ratio, cpu_ratio = min(wall[floor_name]) / seconds, min(cpu[floor_name]) / used
+                print(f"{name:<26}{seconds:>8.2f}{args.rows / seconds:>11,.0f}{ratio:>9.2f}x", end="")
+                print(f"{used:>14.2f}{cpu_ratio:>13.2f}x")
     finally:
         server.terminate()
         server.wait(timeout=10)

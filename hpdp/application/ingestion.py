@@ -11,7 +11,7 @@ import gc
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from typing import Any
 
@@ -71,7 +71,10 @@ class IngestionService:
     """`hp.ingest(name)`, `hpdp ingest`, `hpdp sources` and `hpdp loads` go through this."""
 
     def __init__(
-        self, store: AbstractStore, catalog: Callable[[], Mapping[str, SourceSpec]], open_source: SourceFactory
+        self,
+        store: AbstractStore,
+        catalog: Callable[[], Mapping[str, SourceSpec]],
+        open_source: SourceFactory,
     ) -> None:
         self.store = store
         self._catalog = catalog
@@ -88,7 +91,9 @@ class IngestionService:
         return specs[name]
 
     # -- loading ---------------------------------------------------------------------------------------
-    def ingest(self, name: str, *, full_refresh: bool = False, progress: Progress | None = None) -> LoadRecord:
+    def ingest(
+        self, name: str, *, full_refresh: bool = False, progress: Progress | None = None
+    ) -> LoadRecord:
         spec = self.spec(name)
         started = utcnow()
         load_id = uuid.uuid4().hex
@@ -106,11 +111,18 @@ class IngestionService:
             raise
 
     def ingest_all(self, *, full_refresh: bool = False, progress: Progress | None = None) -> list[LoadRecord]:
-        return [self.ingest(name, full_refresh=full_refresh, progress=progress) for name in sorted(self.specs())]
+        return [
+            self.ingest(name, full_refresh=full_refresh, progress=progress) for name in sorted(self.specs())
+        ]
 
     def _load(
-        self, spec: SourceSpec, load_id: str, started: datetime, full_refresh: bool,
-        progress: Progress | None, counts: list[int],
+        self,
+        spec: SourceSpec,
+        load_id: str,
+        started: datetime,
+        full_refresh: bool,
+        progress: Progress | None,
+        counts: list[int],
     ) -> LoadRecord:
         last = None if full_refresh else self.cursor(spec.name)
         start = spec.incremental.start(last) if spec.incremental else None
@@ -130,8 +142,16 @@ class IngestionService:
         cursor = self._advance(spec, last, fitted.data)
         finished = utcnow()
         record = LoadRecord(
-            load_id=load_id, source=spec.name, table=spec.table, started=started, finished=finished,
-            status=LoadStatus.OK, rows=data.num_rows, pages=counts[1], mode=mode.value, cursor=encode(cursor),
+            load_id=load_id,
+            source=spec.name,
+            table=spec.table,
+            started=started,
+            finished=finished,
+            status=LoadStatus.OK,
+            rows=data.num_rows,
+            pages=counts[1],
+            mode=mode.value,
+            cursor=encode(cursor),
             snapshot=self._next_snapshot(),
         )
         with self.store.batch() as batch:
@@ -141,7 +161,9 @@ class IngestionService:
             if fitted.data.num_columns:
                 batch.write(spec.table, fitted.data, mode, spec.key or None)
             if spec.incremental is not None:
-                batch.write(CURSORS, self._cursor_row(spec, cursor, load_id, finished), WriteMode.MERGE, "source")
+                batch.write(
+                    CURSORS, self._cursor_row(spec, cursor, load_id, finished), WriteMode.MERGE, "source"
+                )
             batch.write(LOADS, _history_row(record), WriteMode.APPEND)
         return record
 
@@ -163,22 +185,33 @@ class IngestionService:
 
     def _cursor_row(self, spec: SourceSpec, cursor: Any, load_id: str, when: datetime) -> pa.Table:
         assert spec.incremental is not None
-        return pa.table({
-            "source": [spec.name], "field": [spec.incremental.field], "value": [encode(cursor)],
-            "load_id": [load_id], "updated": pa.array([when], pa.timestamp("us", tz="UTC")),
-        })
+        return pa.table(
+            {
+                "source": [spec.name],
+                "field": [spec.incremental.field],
+                "value": [encode(cursor)],
+                "load_id": [load_id],
+                "updated": pa.array([when], pa.timestamp("us", tz="UTC")),
+            }
+        )
 
     def _record_failure(
         self, spec: SourceSpec, load_id: str, started: datetime, counts: list[int], message: str
     ) -> None:
         record = LoadRecord(
-            load_id=load_id, source=spec.name, table=spec.table, started=started, finished=utcnow(),
-            status=LoadStatus.FAILED, rows=counts[0], pages=counts[1], mode=spec.mode.value, error=message,
+            load_id=load_id,
+            source=spec.name,
+            table=spec.table,
+            started=started,
+            finished=utcnow(),
+            status=LoadStatus.FAILED,
+            rows=counts[0],
+            pages=counts[1],
+            mode=spec.mode.value,
+            error=message,
         )
-        try:
+        with suppress(Exception):  # if the store itself failed, the original error is what the user needs
             self.store.write(LOADS, _history_row(record), WriteMode.APPEND)
-        except Exception:  # the store itself failed; the original error is what the user needs
-            pass
 
     def _next_snapshot(self) -> int | None:
         return self.store.current_snapshot() + 1 if isinstance(self.store, SupportsSnapshots) else None
@@ -220,19 +253,36 @@ def _quote(name: str) -> str:
 
 def _history_row(record: LoadRecord) -> pa.Table:
     ts = pa.timestamp("us", tz="UTC")
-    return pa.table({
-        "load_id": [record.load_id], "source": [record.source], "table_name": [record.table],
-        "started": pa.array([record.started], ts), "finished": pa.array([record.finished], ts),
-        "status": [record.status.value], "rows": pa.array([record.rows], pa.int64()),
-        "pages": pa.array([record.pages], pa.int64()), "mode": [record.mode],
-        "cursor": pa.array([record.cursor], pa.string()), "snapshot": pa.array([record.snapshot], pa.int64()),
-        "error": pa.array([record.error], pa.string()),
-    })
+    return pa.table(
+        {
+            "load_id": [record.load_id],
+            "source": [record.source],
+            "table_name": [record.table],
+            "started": pa.array([record.started], ts),
+            "finished": pa.array([record.finished], ts),
+            "status": [record.status.value],
+            "rows": pa.array([record.rows], pa.int64()),
+            "pages": pa.array([record.pages], pa.int64()),
+            "mode": [record.mode],
+            "cursor": pa.array([record.cursor], pa.string()),
+            "snapshot": pa.array([record.snapshot], pa.int64()),
+            "error": pa.array([record.error], pa.string()),
+        }
+    )
 
 
 def _record(row: dict[str, Any]) -> LoadRecord:
     return LoadRecord(
-        load_id=row["load_id"], source=row["source"], table=row["table_name"], started=row["started"],
-        finished=row["finished"], status=LoadStatus(row["status"]), rows=row["rows"], pages=row["pages"],
-        mode=row["mode"], cursor=row["cursor"], snapshot=row["snapshot"], error=row["error"],
+        load_id=row["load_id"],
+        source=row["source"],
+        table=row["table_name"],
+        started=row["started"],
+        finished=row["finished"],
+        status=LoadStatus(row["status"]),
+        rows=row["rows"],
+        pages=row["pages"],
+        mode=row["mode"],
+        cursor=row["cursor"],
+        snapshot=row["snapshot"],
+        error=row["error"],
     )

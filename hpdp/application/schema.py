@@ -44,7 +44,9 @@ def same_type(a: pa.DataType, b: pa.DataType) -> bool:
 
 def common_type(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
     try:
-        unified = pa.unify_schemas([pa.schema([("x", a)]), pa.schema([("x", b)])], promote_options="permissive")
+        unified = pa.unify_schemas(
+            [pa.schema([("x", a)]), pa.schema([("x", b)])], promote_options="permissive"
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
     return unified.field("x").type
@@ -72,8 +74,8 @@ def reconcile(existing: pa.Schema | None, data: pa.Table, policy: SchemaPolicy, 
         common = common_type(want, got)
         if common is None:
             raise SchemaDriftError(
-                f"Field {name!r} of table {table!r} changed type from {want} to {got}, which cannot be widened; "
-                "fix the source or load into a new table."
+                f"Field {name!r} of table {table!r} changed type from {want} to {got}, "
+                "which cannot be widened; fix the source or load into a new table."
             )
         if not same_type(common, want):
             if frozen:

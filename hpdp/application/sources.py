@@ -68,8 +68,8 @@ class AbstractSource(ABC):
     @abstractmethod
     def _pages(self, start: Any) -> Iterator[Page]: ...
 
-    def close(self) -> None:
-        """Release connections (adapters that hold one override this)."""
+    def close(self) -> None:  # noqa: B027 - a hook: adapters holding a connection override it
+        """Release connections."""
 
     def __enter__(self) -> AbstractSource:
         return self

@@ -38,7 +38,9 @@ class Workbench:
             raise UnsupportedError("This workbench has no sources catalog; open it with hpdp.open().")
         return self._ingestion
 
-    def ingest(self, name: str, *, full_refresh: bool = False, progress: Progress | None = None) -> LoadRecord:
+    def ingest(
+        self, name: str, *, full_refresh: bool = False, progress: Progress | None = None
+    ) -> LoadRecord:
         """Load a named source from the catalog in one atomic commit (data, cursor and history)."""
         return self.ingestion.ingest(name, full_refresh=full_refresh, progress=progress)
 

@@ -6,8 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from hpdp.application.ports import AbstractProcessor, AbstractStore, StoreOptions
 from hpdp.application.ingestion import IngestionService, SourceFactory
+from hpdp.application.ports import AbstractProcessor, AbstractStore, StoreOptions
 from hpdp.application.workbench import Workbench
 from hpdp.domain.errors import StoreUnavailableError
 from hpdp.infrastructure.registries import Registries

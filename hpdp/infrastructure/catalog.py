@@ -23,6 +23,7 @@ _SECRET_MIN = 4
 
 def expand(value: Any, name: str, secrets: set[str], env: dict[str, str]) -> Any:
     if isinstance(value, str):
+
         def swap(match: re.Match[str]) -> str:
             var, default = match.group(1), match.group(2)
             if var in env:
@@ -31,7 +32,9 @@ def expand(value: Any, name: str, secrets: set[str], env: dict[str, str]) -> Any
                 return env[var]
             if default is not None:
                 return default
-            raise CatalogError(f"Source {name!r} uses ${{{var}}}, which is not set; export {var} before loading.")
+            raise CatalogError(
+                f"Source {name!r} uses ${{{var}}}, which is not set; export {var} before loading."
+            )
 
         return _VAR.sub(swap, value)
     if isinstance(value, dict):
@@ -41,7 +44,9 @@ def expand(value: Any, name: str, secrets: set[str], env: dict[str, str]) -> Any
     return value
 
 
-def parse_source(name: str, entry: Any, kinds: Iterable[str], env: dict[str, str] | None = None) -> SourceSpec:
+def parse_source(
+    name: str, entry: Any, kinds: Iterable[str], env: dict[str, str] | None = None
+) -> SourceSpec:
     """One catalog entry as a SourceSpec, or one sentence naming the source and what is wrong."""
     if not isinstance(entry, dict):
         raise CatalogError(f"Source {name!r} must be a mapping of settings (kind, url, table, ...).")
@@ -58,16 +63,23 @@ def parse_source(name: str, entry: Any, kinds: Iterable[str], env: dict[str, str
     if isinstance(pagination, str):
         pagination = {"type": pagination}
     if not isinstance(pagination, dict):
-        raise CatalogError(f"Source {name!r} has a `pagination` that is not a mapping; write `pagination: {{type: ...}}`.")
+        raise CatalogError(
+            f"Source {name!r} has a `pagination` that is not a mapping; write `pagination: {{type: ...}}`."
+        )
     try:
         return SourceSpec(
-            name=name, kind=kind, url=str(entry["url"]), table=str(entry.get("table", name)),
+            name=name,
+            kind=kind,
+            url=str(entry["url"]),
+            table=str(entry.get("table", name)),
             mode=WriteMode.parse(entry.get("mode", "append")),
             key=(key,) if isinstance(key, str) else tuple(str(k) for k in key),
-            records=entry.get("records"), pagination=pagination,
+            records=entry.get("records"),
+            pagination=pagination,
             incremental=_incremental(name, entry.get("incremental")),
             schema=_schema(name, entry.get("schema", "evolve")),
-            options={k: v for k, v in entry.items() if k not in _FIELDS}, secrets=tuple(secrets),
+            options={k: v for k, v in entry.items() if k not in _FIELDS},
+            secrets=tuple(secrets),
         )
     except CatalogError:
         raise
@@ -86,7 +98,9 @@ def _incremental(name: str, value: Any) -> Incremental | None:
         lag = parse_lag(value.get("lag"))
     except HpdpError as exc:
         raise CatalogError(f"Source {name!r}: {exc}") from None
-    return Incremental(field=str(value["field"]), lag=lag, initial=value.get("initial"), param=value.get("param"))
+    return Incremental(
+        field=str(value["field"]), lag=lag, initial=value.get("initial"), param=value.get("param")
+    )
 
 
 def _schema(name: str, value: Any) -> SchemaPolicy:
@@ -107,7 +121,9 @@ def load_catalog(path: Path, kinds: Iterable[str]) -> dict[str, SourceSpec]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"The sources catalog {str(path)!r} is not valid YAML{where}; fix the file.") from None
+        raise CatalogError(
+            f"The sources catalog {str(path)!r} is not valid YAML{where}; fix the file."
+        ) from None
     if isinstance(data, dict) and "sources" in data:
         data = data["sources"] or {}
     if not isinstance(data, dict):

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     processor_engine: str = Field(default="polars", description="dataframe engine")
     output_format: str = Field(default="polars", description="result type of hp.sql and hp.table")
     extension_dir: Path | None = Field(default=None, description="DuckDB extension folder")
-    sources_file: Path | None = Field(default=None, description="sources catalog (default $HPDP_HOME/sources.yaml)")
+    sources_file: Path | None = Field(default=None, description="sources.yaml (default: in HPDP_HOME)")
 
     @field_validator("db_engine", "processor_engine", "output_format", mode="before")
     @classmethod

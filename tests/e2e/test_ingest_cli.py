@@ -22,9 +22,15 @@ def api():
 def home(workspace, api):
     with serve_asgi(build_app(api)) as url:
         sources = {
-            "items": {"kind": "rest", "url": f"{url}/next_link", "records": "data", "mode": "merge", "key": "id",
-                      "pagination": {"type": "next_link", "total": "meta.total"},
-                      "incremental": {"field": "updated_at", "param": "since", "lag": "5m"}},
+            "items": {
+                "kind": "rest",
+                "url": f"{url}/next_link",
+                "records": "data",
+                "mode": "merge",
+                "key": "id",
+                "pagination": {"type": "next_link", "total": "meta.total"},
+                "incremental": {"field": "updated_at", "param": "since", "lag": "5m"},
+            },
             "pages": {"url": f"{url}/page", "records": "data", "pagination": {"type": "page", "limit": 10}},
         }
         (workspace / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
@@ -33,8 +39,14 @@ def home(workspace, api):
 
 def hpdp(home, *args):
     env = {**os.environ, "HPDP_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "hpdp", *args], env=env, capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "hpdp", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_ingest_prints_one_line_and_stays_quiet_when_not_interactive(home):
@@ -63,7 +75,10 @@ def test_full_refresh_and_bad_invocations(home):
     assert "(replace)" in again.stdout
     unknown = hpdp(home, "ingest", "nope")
     assert unknown.returncode == 1
-    assert unknown.stderr.strip() == "Error: No source named 'nope' in the sources catalog; known sources: items, pages."
+    assert (
+        unknown.stderr.strip()
+        == "Error: No source named 'nope' in the sources catalog; known sources: items, pages."
+    )
     neither = hpdp(home, "ingest")
     assert neither.returncode == 1 and "Name one source or pass --all" in neither.stderr
 

@@ -29,7 +29,14 @@ def service(hp, **specs):
 def spec(pages, **kw):
     kw.setdefault("mode", WriteMode.MERGE)
     kw.setdefault("key", ("id",))
-    return SourceSpec(name="s", kind="memory", url="memory://s", table="t", options={"pages": pages, **kw.pop("options", {})}, **kw)
+    return SourceSpec(
+        name="s",
+        kind="memory",
+        url="memory://s",
+        table="t",
+        options={"pages": pages, **kw.pop("options", {})},
+        **kw,
+    )
 
 
 def table_ids(hp):
@@ -70,7 +77,7 @@ def test_a_declared_total_that_differs_fails_the_load(hp):
 
 
 def test_an_unknown_source_lists_the_known_ones(hp):
-    with pytest.raises(CatalogError, match="No source named 'x'.*known sources: s"):
+    with pytest.raises(CatalogError, match=r"No source named 'x'.*known sources: s"):
         service(hp, s=spec([])).ingest("x")
 
 

@@ -13,7 +13,9 @@ from hpdp.infrastructure.catalog import load_catalog, parse_source
 KINDS = ["rest", "graphql", "memory"]
 
 
-@pytest.mark.parametrize(("text", "seconds"), [(None, 0), (30, 30), ("45", 45), ("15m", 900), ("2h", 7200), ("1d", 86400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [(None, 0), (30, 30), ("45", 45), ("15m", 900), ("2h", 7200), ("1d", 86400)]
+)
 def test_a_lag_reads_as_seconds(text, seconds):
     assert parse_lag(text) == seconds
 
@@ -34,11 +36,20 @@ def test_the_start_moves_back_by_the_lag_in_the_cursor_format():
 
 def test_a_catalog_entry_becomes_a_spec_with_env_values_masked():
     env = {"TOKEN": "very-secret", "HOST": "api.example"}
-    spec = parse_source("orders", {
-        "kind": "rest", "url": "https://${HOST}/orders?key=${TOKEN}", "mode": "merge", "key": "id",
-        "incremental": {"field": "updated_at", "lag": "1h"}, "pagination": "link_header",
-        "headers": {"X-Region": "${REGION:-eu}"},
-    }, KINDS, env)
+    spec = parse_source(
+        "orders",
+        {
+            "kind": "rest",
+            "url": "https://${HOST}/orders?key=${TOKEN}",
+            "mode": "merge",
+            "key": "id",
+            "incremental": {"field": "updated_at", "lag": "1h"},
+            "pagination": "link_header",
+            "headers": {"X-Region": "${REGION:-eu}"},
+        },
+        KINDS,
+        env,
+    )
     assert spec.url == "https://api.example/orders?key=very-secret"
     assert spec.table == "orders" and spec.key == ("id",) and spec.incremental.lag == 3600
     assert spec.pagination == {"type": "link_header"} and spec.option("headers") == {"X-Region": "eu"}
@@ -46,17 +57,20 @@ def test_a_catalog_entry_becomes_a_spec_with_env_values_masked():
     assert "very-secret" not in repr(spec)
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ({"url": "http://x/${MISSING}"}, r"uses \$\{MISSING\}, which is not set"),
-    ({"kind": "soap", "url": "http://x"}, r"kind 'soap'; use one of: graphql, memory, rest"),
-    ({"kind": "rest"}, "has no `url`"),
-    ({"url": "http://x", "mode": "upsert"}, "Unknown write mode 'upsert'"),
-    ({"url": "http://x", "mode": "merge"}, "A merge needs a key"),
-    ({"url": "http://x", "incremental": {"lag": "1h"}}, "without a `field`"),
-    ({"url": "http://x", "schema": "strict"}, "schema 'strict'; use evolve or frozen"),
-    ({"url": "http://x", "table": "bad name"}, "Invalid table name"),
-    ("http://x", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"url": "http://x/${MISSING}"}, r"uses \$\{MISSING\}, which is not set"),
+        ({"kind": "soap", "url": "http://x"}, r"kind 'soap'; use one of: graphql, memory, rest"),
+        ({"kind": "rest"}, "has no `url`"),
+        ({"url": "http://x", "mode": "upsert"}, "Unknown write mode 'upsert'"),
+        ({"url": "http://x", "mode": "merge"}, "A merge needs a key"),
+        ({"url": "http://x", "incremental": {"lag": "1h"}}, "without a `field`"),
+        ({"url": "http://x", "schema": "strict"}, "schema 'strict'; use evolve or frozen"),
+        ({"url": "http://x", "table": "bad name"}, "Invalid table name"),
+        ("http://x", "must be a mapping"),
+    ],
+)
 def test_a_bad_catalog_entry_names_the_source_and_the_fix(entry, message):
     with pytest.raises(CatalogError, match=message) as caught:
         parse_source("orders", entry, KINDS, {})
@@ -86,7 +100,9 @@ def test_reconcile_widens_casts_down_and_refuses_drift_when_frozen():
     fitted = reconcile(existing, data, SchemaPolicy.EVOLVE, "t")
     assert fitted.widen == {"price": pa.float64()}
     assert fitted.data.schema.types == [pa.int64(), pa.float64(), pa.float64()]
-    with pytest.raises(SchemaDriftError, match="Field 'price' of table 't' changed type from int64 to double"):
+    with pytest.raises(
+        SchemaDriftError, match="Field 'price' of table 't' changed type from int64 to double"
+    ):
         reconcile(existing, data, SchemaPolicy.FROZEN, "t")
     with pytest.raises(SchemaDriftError, match="Field 'id' of table 't' changed type from int64 to string"):
         reconcile(existing, pa.table({"id": ["x"]}), SchemaPolicy.EVOLVE, "t")

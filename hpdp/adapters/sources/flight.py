@@ -36,7 +36,9 @@ class FlightSource(AbstractSource):
                 if self.spec.option("ticket"):
                     tickets = [fl.Ticket(self._text(self.spec.option("ticket"), start))]
                 else:
-                    descriptor = fl.FlightDescriptor.for_command(self._text(self.spec.option("command"), start))
+                    descriptor = fl.FlightDescriptor.for_command(
+                        self._text(self.spec.option("command"), start)
+                    )
                     info = client.get_flight_info(descriptor, options)
                     tickets = [endpoint.ticket for endpoint in info.endpoints]
                     total = info.total_records if info.total_records >= 0 else None

@@ -30,7 +30,9 @@ class GraphQLSource(AbstractSource):
             variables[inc.param] = start
         cursor_var = self.spec.pagination.get("cursor_variable", "after")
         while True:
-            body, response = self.http.json("POST", self.spec.url, json={"query": self.query, "variables": variables})
+            body, response = self.http.json(
+                "POST", self.spec.url, json={"query": self.query, "variables": variables}
+            )
             where = f"{response.url} (variables {variables})"
             if isinstance(body, dict) and body.get("errors"):
                 first = body["errors"][0]
@@ -44,7 +46,9 @@ class GraphQLSource(AbstractSource):
             else:
                 records = connection.get("nodes") or []
             total = connection.get("totalCount")
-            yield Page(to_table(records, where), where, digest(records), total if isinstance(total, int) else None)
+            yield Page(
+                to_table(records, where), where, digest(records), total if isinstance(total, int) else None
+            )
             info = connection.get("pageInfo") or {}
             if not info.get("hasNextPage") or not info.get("endCursor"):
                 return

@@ -69,7 +69,9 @@ class HttpClient:
             remaining = self.max_time - (time.monotonic() - self.started)
             wait: float | None = None
             try:
-                response = self.client.request(method, url, timeout=max(0.1, min(self.timeout, remaining)), **kwargs)
+                response = self.client.request(
+                    method, url, timeout=max(0.1, min(self.timeout, remaining)), **kwargs
+                )
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__} ({exc})" if str(exc) else type(exc).__name__
             else:

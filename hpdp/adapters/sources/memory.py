@@ -21,4 +21,6 @@ class MemorySource(AbstractSource):
         for number, records in enumerate(self.spec.option("pages") or [], start=1):
             if inc is not None and start is not None:
                 records = [r for r in records if r.get(inc.field) is None or r[inc.field] >= start]
-            yield Page(to_table(records, self.spec.name), f"{self.spec.url}#page{number}", digest(records), total)
+            yield Page(
+                to_table(records, self.spec.name), f"{self.spec.url}#page{number}", digest(records), total
+            )

@@ -1,4 +1,5 @@
-"""OData v4 entity sets: `@odata.nextLink` paging, `$filter` on the cursor field, `$select`, `@odata.count`."""
+"""OData v4 entity sets: `@odata.nextLink` paging, `$filter` on the cursor field, `$select` and
+`@odata.count`."""
 
 from __future__ import annotations
 

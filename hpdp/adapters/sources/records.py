@@ -32,13 +32,17 @@ def records_at(body: Any, path: str | None, where: str) -> list[Any]:
     try:
         records = at_path(body, path)
     except KeyError as exc:
-        raise SourceError(f"{where} has no {path!r} in its body (missing {exc.args[0]!r}); check `records`.") from None
+        raise SourceError(
+            f"{where} has no {path!r} in its body (missing {exc.args[0]!r}); check `records`."
+        ) from None
     if records is None:
         return []
     if isinstance(records, dict):
         return [records]
     if not isinstance(records, list):
-        raise SourceError(f"{where}: {path or 'the body'!r} is a {type(records).__name__}, not a list of records.")
+        raise SourceError(
+            f"{where}: {path or 'the body'!r} is a {type(records).__name__}, not a list of records."
+        )
     return records
 
 

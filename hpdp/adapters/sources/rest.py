@@ -23,7 +23,9 @@ class RestSource(AbstractSource):
         self.paging = dict(spec.pagination)
         self.style = str(self.paging.get("type", "none"))
         if self.style not in STYLES:
-            raise ConfigError(f"Source {spec.name!r} has pagination type {self.style!r}; use one of: {', '.join(STYLES)}.")
+            raise ConfigError(
+                f"Source {spec.name!r} has pagination type {self.style!r}; use one of: {', '.join(STYLES)}."
+            )
         self.http = HttpClient(spec)
 
     def _first_params(self, start: Any) -> dict[str, Any]:
@@ -46,7 +48,9 @@ class RestSource(AbstractSource):
             if size is not None:
                 params[paging.get("limit_param", "per_page")] = size
         method = self.spec.option("method", "GET")
-        fetch = self.http.prefetch if self.spec.option("prefetch", True) else self.http.now
+        # prefetch: download the next page while this one converts; it pays off on slow, distant APIs
+        # and costs a little on fast local ones (the fetching thread competes for the GIL)
+        fetch = self.http.prefetch if self.spec.option("prefetch", False) else self.http.now
         pending = fetch(method, url, params=params or None)
         while pending is not None:
             response = pending.result()
@@ -55,7 +59,6 @@ class RestSource(AbstractSource):
             records = records_at(body, self.spec.records, where)
             total = at_path(body, paging["total"], None) if "total" in paging else None
             url, params = self._next(url, params, body, response, len(records), size)
-            # the next page downloads while this one becomes Arrow
             pending = fetch(method, url, params=params or None) if url else None
             yield Page(to_table(records, where), where, digest(records), _count(total, where))
 
@@ -91,5 +94,7 @@ def _count(value: Any, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise SourceError(f"{where} declared a total of {value!r}, which is not a count; check `pagination.total`.")
+        raise SourceError(
+            f"{where} declared a total of {value!r}, which is not a count; check `pagination.total`."
+        )
     return int(value)

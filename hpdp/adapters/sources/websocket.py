@@ -51,7 +51,10 @@ class WebSocketSource(AbstractSource):
         deadline = time.monotonic() + max_seconds
         try:
             with connect(
-                url, open_timeout=float(opt("timeout", 30)), close_timeout=1, additional_headers=headers or None
+                url,
+                open_timeout=float(opt("timeout", 30)),
+                close_timeout=1,
+                additional_headers=headers or None,
             ) as ws:
                 subscribe = self._subscribe(start)
                 if subscribe is not None:
@@ -69,11 +72,17 @@ class WebSocketSource(AbstractSource):
                     try:
                         message = orjson.loads(raw)
                     except orjson.JSONDecodeError as exc:
-                        raise SourceError(f"{url} sent a malformed JSON message ({exc}); nothing was written.") from None
+                        raise SourceError(
+                            f"{url} sent a malformed JSON message ({exc}); nothing was written."
+                        ) from None
                     if matches(message, close_on):
                         break
                     received += 1
-                    if self.spec.records and isinstance(message, dict) and self.spec.records.split(".")[0] not in message:
+                    if (
+                        self.spec.records
+                        and isinstance(message, dict)
+                        and self.spec.records.split(".")[0] not in message
+                    ):
                         continue  # acknowledgements and other control messages
                     buffer.extend(records_at(message, self.spec.records, url))
                     if len(buffer) >= batch_size:
@@ -81,6 +90,8 @@ class WebSocketSource(AbstractSource):
                         yield Page(to_table(buffer, url), f"{url}#batch{batches}")
                         buffer = []
         except (OSError, WebSocketException) as exc:
-            raise SourceError(f"WebSocket {url} failed: {exc or type(exc).__name__}; check the URL and the server.") from None
+            raise SourceError(
+                f"WebSocket {url} failed: {exc or type(exc).__name__}; check the URL and the server."
+            ) from None
         if buffer:
             yield Page(to_table(buffer, url), f"{url}#batch{batches + 1}")

@@ -24,7 +24,12 @@ def progress_bar(name: str) -> Iterator[Callable[[int, int], None] | None]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[info]}"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(name, info="connecting")
 
@@ -100,8 +105,17 @@ def loads(
     render.show_rows(
         ["started", "source", "table", "rows", "pages", "seconds", "status", "snapshot", "error"],
         [
-            [r.started.strftime("%Y-%m-%d %H:%M:%S"), r.source, r.table, f"{r.rows:,}", r.pages,
-             f"{r.seconds:.2f}", r.status.value, r.snapshot, r.error]
+            [
+                r.started.strftime("%Y-%m-%d %H:%M:%S"),
+                r.source,
+                r.table,
+                f"{r.rows:,}",
+                r.pages,
+                f"{r.seconds:.2f}",
+                r.status.value,
+                r.snapshot,
+                r.error,
+            ]
             for r in records
         ],
     )

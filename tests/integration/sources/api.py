@@ -21,8 +21,12 @@ def stamp(minutes: float) -> str:
 
 def item(i: int, minutes: float | None = None, **extra: Any) -> dict[str, Any]:
     return {
-        "id": i, "name": f"item{i}", "updated_at": stamp(i if minutes is None else minutes),
-        "price": float(i) + 0.5, "tags": [f"t{i % 3}", "all"], "owner": {"name": f"o{i % 4}", "zip": f"{1000 + i}"},
+        "id": i,
+        "name": f"item{i}",
+        "updated_at": stamp(i if minutes is None else minutes),
+        "price": float(i) + 0.5,
+        "tags": [f"t{i % 3}", "all"],
+        "owner": {"name": f"o{i % 4}", "zip": f"{1000 + i}"},
         **extra,
     }
 
@@ -74,7 +78,7 @@ def build_app(api: Api) -> Any:
     def window(request: Request, page: int) -> tuple[list[dict[str, Any]], int]:
         rows = api.select(request.query_params.get("since"))
         start = (page - 1) * api.page_size
-        return rows[start:start + api.page_size], len(rows)
+        return rows[start : start + api.page_size], len(rows)
 
     def link(request: Request, **params: Any) -> str:
         return str(request.url.include_query_params(**params))
@@ -93,7 +97,9 @@ def build_app(api: Api) -> Any:
         if fault := await faulted(request, page):
             return fault
         rows, total = window(request, page)
-        headers = {"Link": f'<{link(request, page=page + 1)}>; rel="next"'} if page * api.page_size < total else {}
+        headers = (
+            {"Link": f'<{link(request, page=page + 1)}>; rel="next"'} if page * api.page_size < total else {}
+        )
         return body(rows, headers=headers)
 
     async def cursor(request: Request) -> Response:
@@ -109,7 +115,7 @@ def build_app(api: Api) -> Any:
         if fault := await faulted(request, start // max(limit, 1) + 1):
             return fault
         rows = api.select(request.query_params.get("since"))
-        return body({"results": rows[start:start + limit], "count": len(rows)})
+        return body({"results": rows[start : start + limit], "count": len(rows)})
 
     async def numbered(request: Request) -> Response:
         page = int(request.query_params.get("page", 1))
@@ -128,9 +134,11 @@ def build_app(api: Api) -> Any:
             name, op, value = condition.split(" ", 2)
             assert op == "ge", condition
             value = value.strip("'")
-            rows = [r for r in rows if r[name] >= (value if isinstance(r[name], str) else type(r[name])(value))]
+            rows = [
+                r for r in rows if r[name] >= (value if isinstance(r[name], str) else type(r[name])(value))
+            ]
         selected = request.query_params.get("$select")
-        page = rows[skip:skip + api.page_size]
+        page = rows[skip : skip + api.page_size]
         if selected:
             page = [{k: r[k] for k in selected.split(",")} for r in page]
         out: dict[str, Any] = {"@odata.context": "$metadata#Items", "value": page}
@@ -140,11 +148,17 @@ def build_app(api: Api) -> Any:
             out["@odata.nextLink"] = link(request, **{"$skiptoken": skip + api.page_size})
         return body(out)
 
-    return Starlette(routes=[
-        Route("/next_link", next_link), Route("/link_header", link_header), Route("/cursor", cursor),
-        Route("/offset", offset), Route("/page", numbered), Route("/odata/Items", odata),
-        Mount("/graphql", graphql_app(api)),
-    ])
+    return Starlette(
+        routes=[
+            Route("/next_link", next_link),
+            Route("/link_header", link_header),
+            Route("/cursor", cursor),
+            Route("/offset", offset),
+            Route("/page", numbered),
+            Route("/odata/Items", odata),
+            Mount("/graphql", graphql_app(api)),
+        ]
+    )
 
 
 def graphql_app(api: Api) -> Any:

@@ -50,15 +50,19 @@ def make(r: dict[str, Any]) -> Item:
 @strawberry.type
 class Query:
     @strawberry.field
-    def items(self, info: Info, first: int = 10, after: str | None = None, since: str | None = None) -> Connection:
+    def items(
+        self, info: Info, first: int = 10, after: str | None = None, since: str | None = None
+    ) -> Connection:
         api = info.context["api"]
         rows = api.select(since)
         start = 0 if after is None or api.loop else int(after) + 1
-        chunk = rows[start:start + first]
+        chunk = rows[start : start + first]
         edges = [Edge(cursor=str(start + i), node=make(r)) for i, r in enumerate(chunk)]
         more = start + first < len(rows) and not (api.short and start == 0)
         end = edges[-1].cursor if edges else None
-        return Connection(total_count=len(rows), edges=edges, page_info=PageInfo(end_cursor=end, has_next_page=more))
+        return Connection(
+            total_count=len(rows), edges=edges, page_info=PageInfo(end_cursor=end, has_next_page=more)
+        )
 
 
 class _App(GraphQL):

@@ -39,7 +39,7 @@ def websocket_handler(api: Api, feed: Feed) -> Any:
         rows = api.select(subscribe.get("since"))
         while True:
             for i in range(0, len(rows), feed.per_message):
-                ws.send(orjson.dumps({"type": "items", "data": rows[i:i + feed.per_message]}).decode())
+                ws.send(orjson.dumps({"type": "items", "data": rows[i : i + feed.per_message]}).decode())
             if not feed.repeat:
                 break
             time.sleep(0.01)
@@ -66,10 +66,17 @@ class ItemsFlight(fl.FlightServerBase):
             raise fl.FlightServerError(f"unknown dataset {name!r}")
         rows = self.api.select(since or None)
         table = pa.Table.from_pylist(rows)
-        return table.set_column(
-            table.schema.get_field_index("updated_at"), "updated_at",
-            pa.compute.strptime(table.column("updated_at"), "%Y-%m-%dT%H:%M:%SZ", "us", error_is_null=False)
-        ) if rows else table
+        return (
+            table.set_column(
+                table.schema.get_field_index("updated_at"),
+                "updated_at",
+                pa.compute.strptime(
+                    table.column("updated_at"), "%Y-%m-%dT%H:%M:%SZ", "us", error_is_null=False
+                ),
+            )
+            if rows
+            else table
+        )
 
     def get_flight_info(self, context: Any, descriptor: fl.FlightDescriptor) -> fl.FlightInfo:
         table = self._table(descriptor.command.decode())

@@ -50,7 +50,13 @@ def test_a_slow_page_within_the_timeout_loads(open_hp, api, api_url):
 
 
 def test_a_truncated_body_fails_with_the_url_and_leaves_the_table_as_before(open_hp, api, api_url):
-    hp = open_hp({"items": source(api_url, mode="merge", key="id", incremental={"field": "updated_at", "param": "since"})})
+    hp = open_hp(
+        {
+            "items": source(
+                api_url, mode="merge", key="id", incremental={"field": "updated_at", "param": "since"}
+            )
+        }
+    )
     hp.ingest("items")
     snapshot, cursor = hp.current_snapshot(), hp.ingestion.cursor("items")
     api.items.extend({**api.items[0], "id": 100 + i, "updated_at": "2024-02-01T00:00:00Z"} for i in range(15))
@@ -67,7 +73,9 @@ def test_a_truncated_body_fails_with_the_url_and_leaves_the_table_as_before(open
 def test_an_http_error_is_not_retried_and_secrets_never_show(open_hp, api, api_url, monkeypatch):
     monkeypatch.setenv("ITEMS_TOKEN", "s3cr3t-token-value")
     api.faults = [(401, {})]
-    hp = open_hp({"items": source(api_url, params={"key": "${ITEMS_TOKEN}"}, auth={"token": "${ITEMS_TOKEN}"})})
+    hp = open_hp(
+        {"items": source(api_url, params={"key": "${ITEMS_TOKEN}"}, auth={"token": "${ITEMS_TOKEN}"})}
+    )
     with pytest.raises(SourceError, match="HTTP 401") as caught:
         hp.ingest("items")
     assert "s3cr3t" not in str(caught.value) and "key=***" in str(caught.value)

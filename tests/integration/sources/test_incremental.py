@@ -40,7 +40,9 @@ def test_late_rows_are_caught_by_the_lookback_and_merge_never_duplicates(open_hp
     record = hp.ingest("items")
     assert record.rows == 13  # since 00:15: rows 15..25 again, the late row and the new one
     assert ids(hp) == [*range(1, 26), 40, 41]
-    assert hp.sql("SELECT count(*) - count(DISTINCT id) AS dup FROM items", format="arrow").to_pylist() == [{"dup": 0}]
+    assert hp.sql("SELECT count(*) - count(DISTINCT id) AS dup FROM items", format="arrow").to_pylist() == [
+        {"dup": 0}
+    ]
 
 
 def test_without_a_lookback_a_late_row_is_missed(open_hp, api, api_url):
@@ -72,7 +74,9 @@ def test_full_refresh_ignores_the_cursor_and_replaces_the_table(open_hp, api, ap
     assert ids(hp) == list(range(2, 26))
 
 
-def test_a_killed_load_leaves_table_and_cursor_as_before_and_the_rerun_completes(open_hp, api, api_url, workspace):
+def test_a_killed_load_leaves_table_and_cursor_as_before_and_the_rerun_completes(
+    open_hp, api, api_url, workspace
+):
     hp = open_hp({"items": incremental(api_url)})
     hp.ingest("items")
     snapshot, cursor = hp.current_snapshot(), hp.ingestion.cursor("items")
@@ -80,8 +84,12 @@ def test_a_killed_load_leaves_table_and_cursor_as_before_and_the_rerun_completes
     api.items.extend(item(i) for i in range(26, 76))
     api.stall_page = 3
     env = {**os.environ, "HPDP_HOME": str(workspace)}
-    proc = subprocess.Popen([sys.executable, "-m", "hpdp", "ingest", "items"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hpdp", "ingest", "items"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert api.stall_started.wait(60), "the load never reached page 3"
     finally:
@@ -100,11 +108,15 @@ def test_new_fields_add_columns_and_numbers_widen(open_hp, api, api_url):
     api.items = [{**item(i), "price": i} for i in range(1, 11)]
     hp = open_hp({"items": source(api_url)})
     hp.ingest("items")
-    assert hp.sql("SELECT typeof(price) AS t FROM items LIMIT 1", format="arrow").to_pylist() == [{"t": "BIGINT"}]
+    assert hp.sql("SELECT typeof(price) AS t FROM items LIMIT 1", format="arrow").to_pylist() == [
+        {"t": "BIGINT"}
+    ]
     api.items = [{**item(i), "price": i + 0.25, "color": "red"} for i in range(11, 16)]
     hp.ingest("items")
-    got = hp.sql("SELECT typeof(price) AS t, sum(price) AS s, count(color) AS c FROM items GROUP BY ALL",
-                 format="arrow").to_pylist()
+    got = hp.sql(
+        "SELECT typeof(price) AS t, sum(price) AS s, count(color) AS c FROM items GROUP BY ALL",
+        format="arrow",
+    ).to_pylist()
     assert got == [{"t": "DOUBLE", "s": 55 + 65 + 1.25, "c": 5}]
 
 
@@ -122,7 +134,9 @@ def test_a_frozen_schema_refuses_to_widen(open_hp, api, api_url):
     hp = open_hp({"items": source(api_url, schema="frozen")})
     hp.ingest("items")
     api.items = [{**item(4), "price": 4.5}]
-    with pytest.raises(SchemaDriftError, match="Field 'price' of table 'items' changed type from int64 to double"):
+    with pytest.raises(
+        SchemaDriftError, match="Field 'price' of table 'items' changed type from int64 to double"
+    ):
         hp.ingest("items")
 
 

@@ -25,8 +25,14 @@ def spec(kind: str, urls: dict[str, str], **extra: Any) -> dict[str, Any]:
         "rest": {"url": f"{urls['api']}/next_link", "records": "data", "pagination": {"type": "next_link"}},
         "graphql": {"url": f"{urls['api']}/graphql/", "query": QUERY, "records": "items"},
         "odata": {"url": f"{urls['api']}/odata/Items"},
-        "websocket": {"url": urls["ws"], "records": "data", "subscribe": {"type": "subscribe", "channel": "items"},
-                      "close_on": {"type": "complete"}, "batch_size": 10, "max_seconds": 20},
+        "websocket": {
+            "url": urls["ws"],
+            "records": "data",
+            "subscribe": {"type": "subscribe", "channel": "items"},
+            "close_on": {"type": "complete"},
+            "batch_size": 10,
+            "max_seconds": 20,
+        },
         "flight": {"url": urls["flight"], "command": "items"},
     }[kind]
     return {"kind": kind, "table": "items", **base, **extra}

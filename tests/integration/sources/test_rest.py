@@ -8,9 +8,15 @@ from hpdp.domain.sources import LoadStatus, PaginationError
 from tests.integration.sources.conftest import ids
 
 STYLES = {
-    "next_link": {"records": "data", "pagination": {"type": "next_link", "path": "next", "total": "meta.total"}},
+    "next_link": {
+        "records": "data",
+        "pagination": {"type": "next_link", "path": "next", "total": "meta.total"},
+    },
     "link_header": {"pagination": {"type": "link_header"}},
-    "cursor": {"records": "items", "pagination": {"type": "cursor", "path": "next_cursor", "param": "cursor"}},
+    "cursor": {
+        "records": "items",
+        "pagination": {"type": "cursor", "path": "next_cursor", "param": "cursor"},
+    },
     "offset": {"records": "results", "pagination": {"type": "offset", "limit": 10, "total": "count"}},
     "page": {"records": "data", "pagination": {"type": "page", "param": "page"}},
 }
@@ -29,12 +35,22 @@ def test_every_pagination_style_loads_every_row_once(open_hp, api_url, style):
     assert ids(hp) == list(range(1, 26))
 
 
+def test_prefetching_the_next_page_loads_the_same_rows(open_hp, api, api_url):
+    api.slow_page = (2, 0.2)
+    hp = open_hp({"items": source(api_url, prefetch=True)})
+    assert hp.ingest("items").pages == 3
+    assert ids(hp) == list(range(1, 26))
+
+
 def test_nested_objects_become_structs_and_lists_become_lists(open_hp, api_url):
     hp = open_hp({"items": source(api_url)})
     hp.ingest("items")
-    row = hp.sql("SELECT owner.name AS owner, tags[1] AS tag, typeof(owner) AS t, typeof(tags) AS l "
-                 "FROM items WHERE id = 5", format="arrow").to_pylist()[0]
-    assert row == {"owner": "o1", "tag": "t2", "t": "STRUCT(\"name\" VARCHAR, zip VARCHAR)", "l": "VARCHAR[]"}
+    row = hp.sql(
+        "SELECT owner.name AS owner, tags[1] AS tag, typeof(owner) AS t, typeof(tags) AS l "
+        "FROM items WHERE id = 5",
+        format="arrow",
+    ).to_pylist()[0]
+    assert row == {"owner": "o1", "tag": "t2", "t": 'STRUCT("name" VARCHAR, zip VARCHAR)', "l": "VARCHAR[]"}
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("append", 50), ("replace", 25), ("merge", 25)])
