@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ import pyarrow.compute as pc
 from hpdp.application.ports import AbstractStore, SupportsSnapshots
 from hpdp.application.schema import combine, reconcile, widened
 from hpdp.application.sources import AbstractSource
-from hpdp.domain.errors import HpdpError, UnknownTableError
+from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
 from hpdp.domain.model import WriteMode
 from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec, utcnow
 
@@ -152,7 +153,6 @@ class IngestionService:
             pages=counts[1],
             mode=mode.value,
             cursor=encode(cursor),
-            snapshot=self._next_snapshot(),
         )
         with self.store.batch() as batch:
             if fitted.widen:
@@ -165,7 +165,7 @@ class IngestionService:
                     CURSORS, self._cursor_row(spec, cursor, load_id, finished), WriteMode.MERGE, "source"
                 )
             batch.write(LOADS, _history_row(record), WriteMode.APPEND)
-        return record
+        return replace(record, snapshot=self._committed_snapshot(load_id))
 
     def _advance(self, spec: SourceSpec, last: Any, data: pa.Table) -> Any:
         if spec.incremental is None:
@@ -213,8 +213,18 @@ class IngestionService:
         with suppress(Exception):  # if the store itself failed, the original error is what the user needs
             self.store.write(LOADS, _history_row(record), WriteMode.APPEND)
 
-    def _next_snapshot(self) -> int | None:
-        return self.store.current_snapshot() + 1 if isinstance(self.store, SupportsSnapshots) else None
+    def _committed_snapshot(self, load_id: str) -> int | None:
+        """The snapshot that holds a load: DuckLake tells it per row (`snapshot_id`), so it stays exact
+        when other processes commit at the same moment."""
+        if not isinstance(self.store, SupportsSnapshots):
+            return None
+        try:
+            rows = self.store.sql(
+                f"SELECT snapshot_id FROM {LOADS} WHERE load_id = ?", [load_id], format="arrow"
+            )
+            return int(rows.column(0)[0].as_py())
+        except (HpdpError, IndexError):
+            return self.store.current_snapshot()
 
     def _schema(self, table: str) -> pa.Schema | None:
         try:
@@ -231,13 +241,25 @@ class IngestionService:
         return decode(rows.column("value")[0].as_py()) if rows.num_rows else None
 
     def loads(self, name: str | None = None, limit: int | None = None) -> list[LoadRecord]:
-        query = f"SELECT * FROM {LOADS}" + (" WHERE source = ?" if name else "") + " ORDER BY started DESC"
-        if limit:
-            query += f" LIMIT {int(limit)}"
-        try:
-            rows = self.store.sql(query, [name] if name else None, format="arrow").to_pylist()
-        except UnknownTableError:
-            return []
+        where = " WHERE source = ?" if name else ""
+        tail = " ORDER BY started DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        params = [name] if name else None
+        columns = (
+            ["*, snapshot_id AS committed_snapshot", "*"]
+            if isinstance(self.store, SupportsSnapshots)
+            else ["*"]
+        )
+        for i, cols in enumerate(columns):
+            try:
+                rows = self.store.sql(
+                    f"SELECT {cols} FROM {LOADS}{where}{tail}", params, format="arrow"
+                ).to_pylist()
+                break
+            except UnknownTableError:
+                return []
+            except QueryError:
+                if i + 1 == len(columns):
+                    raise
         return [_record(r) for r in rows]
 
     def last_loads(self) -> dict[str, LoadRecord]:
@@ -265,7 +287,6 @@ def _history_row(record: LoadRecord) -> pa.Table:
             "pages": pa.array([record.pages], pa.int64()),
             "mode": [record.mode],
             "cursor": pa.array([record.cursor], pa.string()),
-            "snapshot": pa.array([record.snapshot], pa.int64()),
             "error": pa.array([record.error], pa.string()),
         }
     )
@@ -283,6 +304,6 @@ def _record(row: dict[str, Any]) -> LoadRecord:
         pages=row["pages"],
         mode=row["mode"],
         cursor=row["cursor"],
-        snapshot=row["snapshot"],
+        snapshot=row.get("committed_snapshot") if row["status"] == LoadStatus.OK else None,
         error=row["error"],
     )

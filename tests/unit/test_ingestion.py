@@ -46,7 +46,7 @@ def table_ids(hp):
 def test_a_load_writes_the_rows_the_cursor_and_a_history_row(hp):
     ingest = service(hp, s=spec([rows(1, 2), rows(3)], incremental=Incremental("ts")))
     record = ingest.ingest("s")
-    assert (record.rows, record.pages, record.status) == (3, 2, LoadStatus.OK)
+    assert (record.rows, record.pages, record.status, record.snapshot) == (3, 2, LoadStatus.OK, None)
     assert table_ids(hp) == [1, 2, 3]
     assert ingest.cursor("s") == 3
     assert [r.rows for r in ingest.loads()] == [3]
