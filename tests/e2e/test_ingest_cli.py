@@ -86,3 +86,45 @@ def test_full_refresh_and_bad_invocations(home):
 def test_no_catalog_yet_says_where_to_declare_sources(workspace):
     assert "declare them in sources.yaml" in hpdp(workspace, "sources").stdout
     assert "No loads yet" in hpdp(workspace, "loads").stdout
+
+
+def test_a_terminal_gets_a_progress_bar_with_rows_pages_and_rate(home, api):
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    api.slow_page = (2, 1.0)
+    master, replica = pty.openpty()
+    fcntl.ioctl(replica, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    env = {**os.environ, "HPDP_HOME": str(home), "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hpdp", "ingest", "items"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=replica,
+    )
+    os.close(replica)
+    seen = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    out, _ = proc.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"items: 25 rows" in out
+    text = seen.decode(errors="replace")
+    assert "rows" in text and "pages" in text and "rows/s" in text
