@@ -69,6 +69,15 @@ def test_ingest_all_then_sources_and_loads_show_the_history(home, api):
     assert history.count("items") >= 2 and "ok" in history and "failed" in history
 
 
+def test_ingest_all_loads_the_other_sources_when_one_fails(home, api):
+    api.faults = [(404, {})]  # the first request: source "items" (sorted first)
+    done = hpdp(home, "ingest", "--all")
+    assert done.returncode == 1
+    assert "Error: items: " in done.stderr and "HTTP 404" in done.stderr
+    assert done.stderr.strip().endswith("Error: 1 of 2 sources failed (items); see `hpdp loads`.")
+    assert done.stdout.startswith("pages: 25 rows")
+
+
 def test_full_refresh_and_bad_invocations(home):
     assert hpdp(home, "ingest", "items").returncode == 0
     again = hpdp(home, "ingest", "items", "--full-refresh")

@@ -1,7 +1,8 @@
 """One httpx client per load: keep-alive, auth, and retries with exponential backoff and jitter.
 
 Connection errors, timeouts, 429 and 5xx are retried (honouring Retry-After) until the retry count or the
-total time budget runs out; other HTTP errors and malformed bodies fail at once with the URL.
+time budget of the request (`max_time`, retries included) runs out; other HTTP errors and malformed
+bodies fail at once with the URL.
 """
 
 from __future__ import annotations
@@ -60,13 +61,12 @@ class HttpClient:
         headers, auth = build_auth(spec)
         headers.update({str(k): str(v) for k, v in (spec.option("headers") or {}).items()})
         self.client = httpx.Client(headers=headers, auth=auth, follow_redirects=True)
-        self.started = time.monotonic()
         self._pool: ThreadPoolExecutor | None = None
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        attempt = 0
+        attempt, started = 0, time.monotonic()  # max_time bounds one request with all its retries
         while True:
-            remaining = self.max_time - (time.monotonic() - self.started)
+            remaining = self.max_time - (time.monotonic() - started)
             wait: float | None = None
             try:
                 response = self.client.request(
@@ -85,9 +85,9 @@ class HttpClient:
                 problem, wait = f"HTTP {response.status_code}", retry_after(response)
             attempt += 1
             delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
-            remaining = self.max_time - (time.monotonic() - self.started)
+            remaining = self.max_time - (time.monotonic() - started)
             if attempt > self.retries or delay >= remaining:
-                spent = time.monotonic() - self.started
+                spent = time.monotonic() - started
                 raise SourceError(
                     f"Gave up on {url} after {attempt} attempt(s) in {spent:.1f} s, last: {problem}; "
                     "the source is failing, try again later or raise `retries`/`max_time`."

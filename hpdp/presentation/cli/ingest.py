@@ -61,13 +61,25 @@ def ingest(
 
     if (name is None) == (not all_):
         raise HpdpError("Name one source or pass --all; `hpdp sources` lists the sources.")
+    failed: list[str] = []
     with workbench() as hp:
         names = sorted(hp.ingestion.specs()) if all_ else [name]
         for source in names:
             assert source is not None
-            with progress_bar(source) as progress:
-                record = hp.ingest(source, full_refresh=full_refresh, progress=progress)
+            try:
+                with progress_bar(source) as progress:
+                    record = hp.ingest(source, full_refresh=full_refresh, progress=progress)
+            except HpdpError as exc:
+                if not all_:
+                    raise
+                print(f"Error: {source}: {exc}", file=sys.stderr)  # the other sources still load
+                failed.append(source)
+                continue
             print(describe(record))
+    if failed:
+        raise HpdpError(
+            f"{len(failed)} of {len(names)} sources failed ({', '.join(failed)}); see `hpdp loads`."
+        )
 
 
 def sources() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hpdp.domain.sources import PaginationError
+from hpdp.domain.sources import PaginationError, SourceError
 from tests.integration.sources.api import item, stamp
 from tests.integration.sources.conftest import ids
 
@@ -126,4 +126,11 @@ def test_flight_total_records_that_do_not_match_is_an_error(open_hp, flight_serv
     flight_server.extra_total = 3
     hp = open_hp({"items": spec("flight", urls)})
     with pytest.raises(PaginationError, match="declared 28 rows"):
+        hp.ingest("items")
+
+
+def test_a_graphql_error_answer_fails_the_load_with_its_message(open_hp, urls):
+    query = "query($after: String) { items(after: $after) { nope } }"
+    hp = open_hp({"items": spec("graphql", urls, query=query)})
+    with pytest.raises(SourceError, match="'items' answered an error: Cannot query field 'nope'"):
         hp.ingest("items")
