@@ -111,11 +111,6 @@ class IngestionService:
                 raise SourceError(f"Loading source {spec.name!r} failed: {message}") from exc
             raise
 
-    def ingest_all(self, *, full_refresh: bool = False, progress: Progress | None = None) -> list[LoadRecord]:
-        return [
-            self.ingest(name, full_refresh=full_refresh, progress=progress) for name in sorted(self.specs())
-        ]
-
     def _load(
         self,
         spec: SourceSpec,
