@@ -11,6 +11,7 @@ process, all threads) is steadier on a busy machine; both are the best of the in
   hpdp append  `hp.ingest` into DuckLake: incremental cursor, loop/total checks, one atomic commit
   hpdp merge   the same with `mode: merge` on the id
   prefetch     hpdp append with `prefetch: true` (the next page downloads while the current one converts)
+  arrow parser hpdp with `parser: arrow`: each body parsed by Arrow's C++ JSON reader, no Python rows
   dlt          dlt's REST source into DuckDB, when dlt is installed (skipped otherwise)
 """
 
@@ -135,7 +136,7 @@ def pandas_duckdb(url: str, folder: Path) -> int:
     return rows
 
 
-def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = False) -> int:
+def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = False, parser: str = "python") -> int:
     import yaml
 
     import hpdp
@@ -150,6 +151,7 @@ def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = False) -> in
         "pagination": {"type": "next_link", "path": "next", "total": "total"},
         "incremental": {"field": "updated_at", "lag": "1h"},
         "prefetch": prefetch,
+        "parser": parser,
     }
     if mode == "merge":
         source["key"] = "id"
@@ -209,6 +211,8 @@ def main() -> None:
                 "hpdp ingest (append)": lambda: hpdp_ingest(url, folder, "append"),
                 "hpdp ingest (merge)": lambda: hpdp_ingest(url, folder, "merge"),
                 "hpdp append, prefetch": lambda: hpdp_ingest(url, folder, "append", prefetch=True),
+                "hpdp append, arrow parser": lambda: hpdp_ingest(url, folder, "append", parser="arrow"),
+                "hpdp merge, arrow parser": lambda: hpdp_ingest(url, folder, "merge", parser="arrow"),
             }
             if importlib.util.find_spec("dlt") is not None:
                 runs["dlt rest_api -> duckdb"] = lambda: dlt_rest(url, folder)

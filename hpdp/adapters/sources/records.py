@@ -75,3 +75,48 @@ def digest(records: list[Any]) -> int | None:
     if not records:
         return None
     return zlib.crc32(orjson.dumps([len(records), records[0], records[-1]], option=orjson.OPT_SORT_KEYS))
+
+
+def arrow_body(content: bytes, path: str, where: str) -> tuple[pa.Table, dict[str, Any]] | None:
+    """`parser: arrow`: parse a one-line JSON object body with Arrow's C++ reader, records at a top-level
+    key, without building Python objects for the rows. Returns the records and the other top-level fields
+    (for pagination), or None when the body does not fit (the caller then parses it in Python).
+
+    Arrow's reader types ISO-8601 strings as timestamps."""
+    import io
+
+    import pyarrow.json as pj
+
+    if b"\n" in content.strip() or not content.lstrip().startswith(b"{"):
+        return None
+    options = pj.ReadOptions(block_size=len(content) + 64, use_threads=False)
+    try:
+        body = pj.read_json(io.BytesIO(content), read_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if body.num_rows != 1:
+        return None
+    if path not in body.column_names:
+        raise SourceError(f"{where} has no {path!r} in its body; check `records`.")
+    column = body.column(path).combine_chunks()
+    meta = body.drop_columns([path]).to_pylist()[0]
+    if pa.types.is_null(column.type) or (
+        pa.types.is_list(column.type) and pa.types.is_null(column.type.value_type)
+    ):
+        return pa.table({}), meta
+    if not pa.types.is_list(column.type) or not pa.types.is_struct(column.type.value_type):
+        return None
+    table = pa.Table.from_struct_array(column.flatten())
+    for index, field in enumerate(table.schema):  # seconds → microseconds, DuckDB's TIMESTAMP
+        if pa.types.is_timestamp(field.type) and field.type.unit != "us":
+            wider = pa.timestamp("us", field.type.tz)
+            table = table.set_column(index, pa.field(field.name, wider), table.column(index).cast(wider))
+    return table, meta
+
+
+def table_digest(table: pa.Table) -> int | None:
+    """The fingerprint of an Arrow page: its size and its first and last rows."""
+    if table.num_rows == 0:
+        return None
+    ends = [table.num_rows, table.slice(0, 1).to_pylist(), table.slice(table.num_rows - 1).to_pylist()]
+    return zlib.crc32(orjson.dumps(ends, option=orjson.OPT_SORT_KEYS, default=str))

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from hpdp.adapters.sources.http import HttpClient
-from hpdp.adapters.sources.records import at_path, digest, records_at, to_table
+from hpdp.adapters.sources.records import arrow_body, at_path, digest, records_at, table_digest, to_table
 from hpdp.application.sources import AbstractSource, Page
 from hpdp.domain.errors import ConfigError
 from hpdp.domain.sources import SourceError, SourceSpec
@@ -26,6 +26,14 @@ class RestSource(AbstractSource):
             raise ConfigError(
                 f"Source {spec.name!r} has pagination type {self.style!r}; use one of: {', '.join(STYLES)}."
             )
+        parser = str(spec.option("parser", "python"))
+        if parser not in ("python", "arrow"):
+            raise ConfigError(f"Source {spec.name!r} has parser {parser!r}; use python or arrow.")
+        if parser == "arrow" and (not spec.records or "." in spec.records):
+            raise ConfigError(
+                f"Source {spec.name!r} uses parser: arrow, which needs `records` at a top-level key."
+            )
+        self.arrow = parser == "arrow"
         self.http = HttpClient(spec)
 
     def _first_params(self, start: Any) -> dict[str, Any]:
@@ -54,13 +62,19 @@ class RestSource(AbstractSource):
         pending = fetch(method, url, params=params or None)
         while pending is not None:
             response = pending.result()
-            body = self.http.parse(response)
             where = str(response.url)
-            records = records_at(body, self.spec.records, where)
+            fast = arrow_body(response.content, self.spec.records, where) if self.arrow else None
+            if fast is not None:
+                table, body = fast
+                fingerprint = table_digest(table)
+            else:
+                body = self.http.parse(response)
+                records = records_at(body, self.spec.records, where)
+                table, fingerprint = to_table(records, where), digest(records)
             total = at_path(body, paging["total"], None) if "total" in paging else None
-            url, params = self._next(url, params, body, response, len(records), size)
+            url, params = self._next(url, params, body, response, table.num_rows, size)
             pending = fetch(method, url, params=params or None) if url else None
-            yield Page(to_table(records, where), where, digest(records), _count(total, where))
+            yield Page(table, where, fingerprint, _count(total, where))
 
     def _next(
         self, url: str, params: dict[str, Any], body: Any, response: Any, rows: int, size: int | None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hpdp.domain.errors import ConfigError
 from hpdp.domain.sources import LoadStatus, PaginationError
+from tests.integration.sources.api import item
 from tests.integration.sources.conftest import ids
 
 STYLES = {
@@ -106,3 +108,36 @@ def test_a_paginator_that_stops_before_the_declared_total_fails(open_hp, api, ap
     with pytest.raises(PaginationError, match="declared 26 rows but the pages held 10"):
         hp.ingest("items")
     assert ids(hp) == list(range(1, 26))
+
+
+@pytest.mark.parametrize("style", ["next_link", "cursor", "offset", "page"])
+def test_the_arrow_parser_loads_the_same_rows_with_timestamps_typed(open_hp, api_url, style):
+    hp = open_hp(
+        {"items": source(api_url, style, parser="arrow", records=STYLES[style].get("records", "data"))}
+    )
+    assert hp.ingest("items").rows == 25
+    assert ids(hp) == list(range(1, 26))
+    row = hp.sql(
+        "SELECT owner.zip AS zip, tags[2] AS tag, typeof(updated_at) AS t FROM items WHERE id = 7",
+        format="arrow",
+    ).to_pylist()
+    assert row == [{"zip": "1007", "tag": "all", "t": "TIMESTAMP"}]
+
+
+def test_the_arrow_parser_keeps_the_checks_and_the_incremental_merge(open_hp, api, api_url):
+    inc = {"field": "updated_at", "param": "since", "lag": "5m"}
+    hp = open_hp({"items": source(api_url, parser="arrow", mode="merge", key="id", incremental=inc)})
+    hp.ingest("items")
+    assert hp.ingestion.cursor("items") == "2024-01-01T00:25:00"
+    api.items.append(item(30))
+    assert hp.ingest("items").rows == 7  # 00:20 onwards
+    assert ids(hp) == [*range(1, 26), 30]
+    api.loop = True
+    with pytest.raises(PaginationError, match="same page twice"):
+        hp.ingest("items", full_refresh=True)
+
+
+def test_the_arrow_parser_needs_a_top_level_records_key(open_hp, api_url):
+    hp = open_hp({"items": source(api_url, parser="arrow", records="data.rows")})
+    with pytest.raises(ConfigError, match="parser: arrow, which needs `records` at a top-level key"):
+        hp.ingest("items")
