@@ -85,9 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     cases = [("1M-row result", BIG, args.repeat), ("20-row aggregate", SMALL, args.small_repeat)]
-    header = (
-        f"{'query':<17} {'variant':<28} {'median':>9} {'vs raw':>7} {'best':>9} {'vs raw':>7} {'overhead':>9}"
-    )
+    header = f"{'query':<17} {'variant':<28} {'median':>9} {'vs raw':>7} {'best':>9} {'vs raw':>7} {'overhead':>9}"
     print(header)
     print("-" * len(header))
     verdicts = []
@@ -112,8 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         (raw, raw_best), (line, line_best) = result["raw: r = con.sql(q).pl()"], result["magic: r = %sql q"]
         if query is BIG:
             verdicts.append(
-                f"1M rows: magic / raw = {line / raw:.3f}x median, "
-                f"{line_best / raw_best:.3f}x best (target <= 1.05x)"
+                f"1M rows: magic / raw = {line / raw:.3f}x median, {line_best / raw_best:.3f}x best (target <= 1.05x)"
             )
         else:
             verdicts.append(

@@ -4,22 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpdp.application.ports import AbstractProcessor, AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import UnknownTableError, UnsupportedError
 from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
+
+if TYPE_CHECKING:
+    from hpdp.application.ingestion import IngestionService, Progress
+    from hpdp.domain.sources import LoadRecord
 
 
 class Workbench:
     """What notebooks, the CLI and servers use: `hp.sql(...)`, `hp.table(...)`, `hp.write(...)`."""
 
     def __init__(
-        self, store: AbstractStore, processor: AbstractProcessor, *, output_format: str = OutputFormat.POLARS
+        self,
+        store: AbstractStore,
+        processor: AbstractProcessor,
+        *,
+        output_format: str = OutputFormat.POLARS,
+        ingestion: IngestionService | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
         self.output_format = OutputFormat(output_format)
+        self._ingestion = ingestion
+
+    @property
+    def ingestion(self) -> IngestionService:
+        """Loads from the sources catalog: `hp.ingestion.loads()`, `.specs()`, `.cursor(name)`."""
+        if self._ingestion is None:
+            raise UnsupportedError("This workbench has no sources catalog; open it with hpdp.open().")
+        return self._ingestion
+
+    def ingest(self, name: str, *, full_refresh: bool = False, progress: Progress | None = None) -> LoadRecord:
+        """Load a named source from the catalog in one atomic commit (data, cursor and history)."""
+        return self.ingestion.ingest(name, full_refresh=full_refresh, progress=progress)
 
     def sql(self, query: str, params: Any = None, *, as_of: int | None = None, format: str | None = None) -> Any:
         return self.store.sql(query, params, as_of=as_of, format=format or self.output_format)

@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from hpdp.application.ingestion import IngestionService, SourceFactory
 from hpdp.application.ports import AbstractProcessor, AbstractStore, StoreOptions
 from hpdp.application.workbench import Workbench
 from hpdp.domain.errors import StoreUnavailableError
@@ -19,6 +20,7 @@ def bootstrap(
     store: AbstractStore | None = None,
     processor: AbstractProcessor | None = None,
     registries: Registries | None = None,
+    open_source: SourceFactory | None = None,
 ) -> Workbench:
     settings = settings or load_settings()
     registries = registries or Registries()
@@ -26,7 +28,18 @@ def bootstrap(
         processor = registries.processors.get(settings.processor_engine)()
     if store is None:
         store = build_store(settings, registries)
-    return Workbench(store, processor, output_format=settings.output_format)
+    ingestion = build_ingestion(settings, registries, store, open_source)
+    return Workbench(store, processor, output_format=settings.output_format, ingestion=ingestion)
+
+
+def build_ingestion(
+    settings: Settings, registries: Registries, store: AbstractStore, open_source: SourceFactory | None = None
+) -> IngestionService:
+    from hpdp.infrastructure.catalog import catalog_reader
+
+    sources = registries.sources
+    catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
+    return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)))
 
 
 def build_store(settings: Settings, registries: Registries) -> AbstractStore:

@@ -17,6 +17,14 @@ PROCESSORS = {
     "polars": "hpdp.adapters.processors.polars:PolarsProcessor",
     "pandas": "hpdp.adapters.processors.pandas:PandasProcessor",
 }
+SOURCES = {
+    "rest": "hpdp.adapters.sources.rest:RestSource",
+    "graphql": "hpdp.adapters.sources.graphql:GraphQLSource",
+    "websocket": "hpdp.adapters.sources.websocket:WebSocketSource",
+    "odata": "hpdp.adapters.sources.odata:ODataSource",
+    "flight": "hpdp.adapters.sources.flight:FlightSource",
+    "memory": "hpdp.adapters.sources.memory:MemorySource",
+}
 
 
 @dataclass
@@ -25,3 +33,4 @@ class Registries:
     processors: Registry = field(
         default_factory=lambda: Registry("hpdp.processors", PROCESSORS, "HPDP_PROCESSOR_ENGINE")
     )
+    sources: Registry = field(default_factory=lambda: Registry("hpdp.sources", SOURCES, "kind"))

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     processor_engine: str = Field(default="polars", description="dataframe engine")
     output_format: str = Field(default="polars", description="result type of hp.sql and hp.table")
     extension_dir: Path | None = Field(default=None, description="DuckDB extension folder")
+    sources_file: Path | None = Field(default=None, description="sources.yaml (default: in HPDP_HOME)")
 
     @field_validator("db_engine", "processor_engine", "output_format", mode="before")
     @classmethod
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
 
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()
+
+    def resolved_sources_file(self) -> Path:
+        return (self.sources_file or self.resolved_home() / "sources.yaml").expanduser().resolve()
 
     def resolved_extension_dir(self) -> Path:
         """Beside the environment (never ~/.duckdb); inside the workspace if that is read-only."""

@@ -126,9 +126,10 @@ def demo() -> None:
         run_demo(hp)
 
 
-from hpdp.presentation.cli import jupyter  # noqa: E402
+from hpdp.presentation.cli import ingest, jupyter  # noqa: E402
 
 jupyter.register(app)
+ingest.register(app)
 
 
 def main() -> None:

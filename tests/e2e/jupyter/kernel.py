@@ -12,9 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def jupyter_env(home: Path, scratch: Path) -> dict[str, str]:
     """Environment in which Jupyter finds the project's hpdp kernel and nothing of the developer's."""
-    env = {
-        k: v for k, v in os.environ.items() if not (k.startswith("HPDP_") and not k.startswith("HPDP_TEST_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("HPDP_") and not k.startswith("HPDP_TEST_"))}
     for name in ("config", "data", "runtime", "ipython"):
         (scratch / name).mkdir(parents=True, exist_ok=True)
     env.update(

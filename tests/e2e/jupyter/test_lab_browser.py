@@ -55,9 +55,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
     root = tmp_path / "notebooks"
     root.mkdir()
     notebook = {
-        "cells": [
-            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ""}
-        ],
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ""}],
         "metadata": {"kernelspec": {"name": "hpdp", "display_name": "hpdp", "language": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,

@@ -45,9 +45,7 @@ def test_a_sql_cell_shows_a_table_and_returns_the_frame_as_underscore(kernel: Ke
 
 
 def test_the_line_magic_returns_the_result(kernel: Kernel) -> None:
-    reply = kernel.run(
-        "r = %sql --arrow SELECT count(*) AS n FROM people\nprint(type(r).__name__, r.to_pylist())"
-    )
+    reply = kernel.run("r = %sql --arrow SELECT count(*) AS n FROM people\nprint(type(r).__name__, r.to_pylist())")
     assert reply.text().strip() == "Table [{'n': 3}]"
 
 
@@ -76,9 +74,7 @@ def test_dollar_parameters_bind_python_variables(kernel: Kernel) -> None:
 
 def test_frames_in_the_notebook_are_tables(kernel: Kernel) -> None:
     kernel.run("import pandas as pd\nscores = pd.DataFrame({'id': [1, 3], 'score': [9.5, 7.0]})")
-    reply = kernel.run(
-        "%%sql --pandas\nSELECT p.name, s.score FROM people p JOIN scores s USING (id) ORDER BY id"
-    )
+    reply = kernel.run("%%sql --pandas\nSELECT p.name, s.score FROM people p JOIN scores s USING (id) ORDER BY id")
     assert reply.status == "ok" and "<td>cy</td>" in reply.html()
     assert kernel.run("print(type(_).__name__, len(_))").text().strip() == "DataFrame 2"
 
@@ -86,17 +82,13 @@ def test_frames_in_the_notebook_are_tables(kernel: Kernel) -> None:
 def test_a_saved_query_feeds_later_ddl(kernel: Kernel) -> None:
     saved = kernel.run("%%sql --save early\nSELECT id, upper(name) AS name FROM people WHERE id < 3")
     assert saved.status == "ok"
-    ddl = kernel.run(
-        "%%sql\nCREATE TABLE early_copy AS SELECT * FROM early;\nSELECT name FROM early_copy ORDER BY id"
-    )
+    ddl = kernel.run("%%sql\nCREATE TABLE early_copy AS SELECT * FROM early;\nSELECT name FROM early_copy ORDER BY id")
     assert ddl.status == "ok", ddl.text()
     assert "<td>ANN</td>" in ddl.html() and "<td>BOB</td>" in ddl.html()
 
 
 def test_a_million_rows_come_back_whole_but_only_a_few_reach_the_browser(kernel: Kernel) -> None:
-    reply = kernel.run(
-        "%%sql -o big\nSELECT range AS i, range * 2 AS j, 'row ' || range AS s FROM range(1000000)"
-    )
+    reply = kernel.run("%%sql -o big\nSELECT range AS i, range * 2 AS j, 'row ' || range AS s FROM range(1000000)")
     assert reply.status == "ok"
     html = reply.html()
     assert body_rows(html) == 10 and "1,000,000 rows \u00d7 3 columns, first 10 shown" in html

@@ -39,9 +39,7 @@ def test_the_sql_tour_runs_clean_under_nbval(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
-    assert (
-        tmp_path / "ws" / "lake" / "catalog.sqlite"
-    ).is_file()  # the tour made its own data in the workspace
+    assert (tmp_path / "ws" / "lake" / "catalog.sqlite").is_file()  # the tour made its own data in the workspace
 
 
 def test_the_tour_uses_the_hpdp_kernel_and_has_no_setup_cell() -> None:

@@ -35,9 +35,7 @@ def test_a_select_returns_a_polars_frame_by_default(runner: DuckDBCellRunner) ->
     assert result.kind == "SELECT"
 
 
-@pytest.mark.parametrize(
-    ("format", "kind"), [("pandas", pd.DataFrame), ("arrow", pa.Table), ("polars", pl.DataFrame)]
-)
+@pytest.mark.parametrize(("format", "kind"), [("pandas", pd.DataFrame), ("arrow", pa.Table), ("polars", pl.DataFrame)])
 def test_each_result_type_is_fully_materialised(runner: DuckDBCellRunner, format: str, kind: type) -> None:
     result = runner.run("SELECT * FROM people", {}, format=format)
     assert isinstance(result.value, kind)
@@ -52,12 +50,8 @@ def test_a_relation_is_lazy_and_reads_later(runner: DuckDBCellRunner) -> None:
 
 def test_dollar_names_are_bound_as_values_not_pasted_into_sql(runner: DuckDBCellRunner) -> None:
     hostile = "x' OR '1'='1"
-    assert (
-        runner.run("SELECT count(*) AS n FROM people WHERE name = $who", {"who": hostile}).value.item() == 0
-    )
-    assert runner.run("SELECT name FROM people WHERE id >= $lo ORDER BY id", {"lo": 2}).value[
-        "name"
-    ].to_list() == [
+    assert runner.run("SELECT count(*) AS n FROM people WHERE name = $who", {"who": hostile}).value.item() == 0
+    assert runner.run("SELECT name FROM people WHERE id >= $lo ORDER BY id", {"lo": 2}).value["name"].to_list() == [
         "bob",
         "cy",
     ]
@@ -91,9 +85,7 @@ def test_a_store_table_wins_over_a_frame_of_the_same_name(runner: DuckDBCellRunn
     assert result.value.item() == 3
 
 
-def test_several_statements_run_in_order_and_the_last_one_is_returned(
-    runner: DuckDBCellRunner, hp: object
-) -> None:
+def test_several_statements_run_in_order_and_the_last_one_is_returned(runner: DuckDBCellRunner, hp: object) -> None:
     sql = """
         CREATE TABLE evens AS SELECT range AS n FROM range(0, 10, 2);
         INSERT INTO evens VALUES (100);  -- a comment
@@ -181,9 +173,7 @@ def test_a_store_without_snapshots_refuses_as_of(workspace: Path) -> None:
         assert runner.run("SELECT 1 AS one", {}).value.item() == 1
 
 
-def test_writes_from_another_process_are_seen_by_the_next_cell(
-    runner: DuckDBCellRunner, workspace: Path
-) -> None:
+def test_writes_from_another_process_are_seen_by_the_next_cell(runner: DuckDBCellRunner, workspace: Path) -> None:
     with bootstrap(load_settings(home=workspace)) as other:
         other.write("people", pl.DataFrame({"id": [4], "name": ["dee"]}))
     assert runner.run("SELECT count(*) FROM people", {}).value.item() == 4

@@ -1,0 +1,292 @@
+"""The load use case: pull a source's pages, fit the schema, and commit data, cursor and history at once.
+
+One load is ONE store batch holding the data write, the advanced cursor (`_hpdp_cursors`) and the history
+row (`_hpdp_loads`), so a failure anywhere leaves table and cursor as they were. A failed load gets its
+history row in a separate commit.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hpdp.application.ports import AbstractStore, SupportsSnapshots
+from hpdp.application.schema import combine, reconcile, widened
+from hpdp.application.sources import AbstractSource
+from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
+from hpdp.domain.model import WriteMode
+from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec, utcnow
+
+CURSORS = "_hpdp_cursors"
+LOADS = "_hpdp_loads"
+Progress = Callable[[int, int], None]
+SourceFactory = Callable[[SourceSpec], AbstractSource]
+
+
+def encode(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    return json.dumps(value)
+
+
+def decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic collector while pages arrive: parsed JSON pages are short-lived trees without
+    cycles, and collector passes over them cost about a third of the parse time. Restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def later(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    try:
+        return b if b > a else a
+    except TypeError:
+        return b
+
+
+class IngestionService:
+    """`hp.ingest(name)`, `hpdp ingest`, `hpdp sources` and `hpdp loads` go through this."""
+
+    def __init__(
+        self,
+        store: AbstractStore,
+        catalog: Callable[[], Mapping[str, SourceSpec]],
+        open_source: SourceFactory,
+    ) -> None:
+        self.store = store
+        self._catalog = catalog
+        self._open_source = open_source
+
+    def specs(self) -> dict[str, SourceSpec]:
+        return dict(self._catalog())
+
+    def spec(self, name: str) -> SourceSpec:
+        specs = self.specs()
+        if name not in specs:
+            known = ", ".join(sorted(specs)) or "none yet"
+            raise CatalogError(f"No source named {name!r} in the sources catalog; known sources: {known}.")
+        return specs[name]
+
+    # -- loading ---------------------------------------------------------------------------------------
+    def ingest(self, name: str, *, full_refresh: bool = False, progress: Progress | None = None) -> LoadRecord:
+        spec = self.spec(name)
+        started = utcnow()
+        load_id = uuid.uuid4().hex
+        counts = [0, 0]
+        try:
+            return self._load(spec, load_id, started, full_refresh, progress, counts)
+        except BaseException as exc:
+            message = spec.redact(str(exc).strip() or type(exc).__name__)
+            self._record_failure(spec, load_id, started, counts, message)
+            if isinstance(exc, HpdpError):
+                exc.args = (message,)
+                raise
+            if isinstance(exc, Exception):
+                raise SourceError(f"Loading source {spec.name!r} failed: {message}") from exc
+            raise
+
+    def _load(
+        self,
+        spec: SourceSpec,
+        load_id: str,
+        started: datetime,
+        full_refresh: bool,
+        progress: Progress | None,
+        counts: list[int],
+    ) -> LoadRecord:
+        last = None if full_refresh else self.cursor(spec.name)
+        start = spec.incremental.start(last) if spec.incremental else None
+        tables: list[pa.Table] = []
+        with paused_gc(), self._open_source(spec) as source:
+            for page in source.pages(start):
+                if page.rows:
+                    tables.append(page.data)
+                counts[0] += page.rows
+                counts[1] += 1
+                if progress is not None:
+                    progress(counts[0], counts[1])
+        data = combine(tables, spec.name)
+        mode = WriteMode.REPLACE if full_refresh else spec.mode
+        existing = None if mode is WriteMode.REPLACE else self._schema(spec.table)
+        fitted = reconcile(existing, data, spec.schema, spec.table)
+        cursor = self._advance(spec, last, fitted.data)
+        finished = utcnow()
+        record = LoadRecord(
+            load_id=load_id,
+            source=spec.name,
+            table=spec.table,
+            started=started,
+            finished=finished,
+            status=LoadStatus.OK,
+            rows=data.num_rows,
+            pages=counts[1],
+            mode=mode.value,
+            cursor=encode(cursor),
+        )
+        with self.store.batch() as batch:
+            if fitted.widen:
+                current = self.store.read(spec.table, format="arrow")
+                batch.write(spec.table, widened(current, fitted.widen), WriteMode.REPLACE)
+            if fitted.data.num_columns:
+                batch.write(spec.table, fitted.data, mode, spec.key or None)
+            if spec.incremental is not None:
+                batch.write(CURSORS, self._cursor_row(spec, cursor, load_id, finished), WriteMode.MERGE, "source")
+            batch.write(LOADS, _history_row(record), WriteMode.APPEND)
+        return replace(record, snapshot=self._committed_snapshot(load_id))
+
+    def _advance(self, spec: SourceSpec, last: Any, data: pa.Table) -> Any:
+        if spec.incremental is None:
+            return None
+        name = spec.incremental.field
+        if data.num_rows == 0:
+            return last
+        if name not in data.column_names:
+            raise SourceError(
+                f"The cursor field {name!r} of source {spec.name!r} is not in the data; "
+                f"fields received: {', '.join(data.column_names[:12])}."
+            )
+        newest = pc.max(data.column(name)).as_py()
+        if isinstance(newest, datetime | date):
+            newest = newest.isoformat()
+        return later(last, newest)
+
+    def _cursor_row(self, spec: SourceSpec, cursor: Any, load_id: str, when: datetime) -> pa.Table:
+        assert spec.incremental is not None
+        return pa.table(
+            {
+                "source": [spec.name],
+                "field": [spec.incremental.field],
+                "value": [encode(cursor)],
+                "load_id": [load_id],
+                "updated": pa.array([when], pa.timestamp("us", tz="UTC")),
+            }
+        )
+
+    def _record_failure(
+        self, spec: SourceSpec, load_id: str, started: datetime, counts: list[int], message: str
+    ) -> None:
+        record = LoadRecord(
+            load_id=load_id,
+            source=spec.name,
+            table=spec.table,
+            started=started,
+            finished=utcnow(),
+            status=LoadStatus.FAILED,
+            rows=counts[0],
+            pages=counts[1],
+            mode=spec.mode.value,
+            error=message,
+        )
+        with suppress(Exception):  # if the store itself failed, the original error is what the user needs
+            self.store.write(LOADS, _history_row(record), WriteMode.APPEND)
+
+    def _committed_snapshot(self, load_id: str) -> int | None:
+        """The snapshot that holds a load: DuckLake tells it per row (`snapshot_id`), so it stays exact
+        when other processes commit at the same moment."""
+        if not isinstance(self.store, SupportsSnapshots):
+            return None
+        try:
+            rows = self.store.sql(f"SELECT snapshot_id FROM {LOADS} WHERE load_id = ?", [load_id], format="arrow")
+            return int(rows.column(0)[0].as_py())
+        except (HpdpError, IndexError):
+            return self.store.current_snapshot()
+
+    def _schema(self, table: str) -> pa.Schema | None:
+        try:
+            return self.store.sql(f"SELECT * FROM {_quote(table)} LIMIT 0", format="arrow").schema
+        except UnknownTableError:
+            return None
+
+    # -- state and history -------------------------------------------------------------------------------
+    def cursor(self, name: str) -> Any:
+        try:
+            rows = self.store.sql(f"SELECT value FROM {CURSORS} WHERE source = ?", [name], format="arrow")
+        except UnknownTableError:
+            return None
+        return decode(rows.column("value")[0].as_py()) if rows.num_rows else None
+
+    def loads(self, name: str | None = None, limit: int | None = None) -> list[LoadRecord]:
+        where = " WHERE source = ?" if name else ""
+        tail = " ORDER BY started DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        params = [name] if name else None
+        columns = ["*, snapshot_id AS committed_snapshot", "*"] if isinstance(self.store, SupportsSnapshots) else ["*"]
+        for i, cols in enumerate(columns):
+            try:
+                rows = self.store.sql(f"SELECT {cols} FROM {LOADS}{where}{tail}", params, format="arrow").to_pylist()
+                break
+            except UnknownTableError:
+                return []
+            except QueryError:
+                if i + 1 == len(columns):
+                    raise
+        return [_record(r) for r in rows]
+
+    def last_loads(self) -> dict[str, LoadRecord]:
+        latest: dict[str, LoadRecord] = {}
+        for record in reversed(self.loads()):
+            latest[record.source] = record
+        return latest
+
+
+def _quote(name: str) -> str:
+    return ".".join('"' + part + '"' for part in name.split("."))
+
+
+def _history_row(record: LoadRecord) -> pa.Table:
+    ts = pa.timestamp("us", tz="UTC")
+    return pa.table(
+        {
+            "load_id": [record.load_id],
+            "source": [record.source],
+            "table_name": [record.table],
+            "started": pa.array([record.started], ts),
+            "finished": pa.array([record.finished], ts),
+            "status": [record.status.value],
+            "rows": pa.array([record.rows], pa.int64()),
+            "pages": pa.array([record.pages], pa.int64()),
+            "mode": [record.mode],
+            "cursor": pa.array([record.cursor], pa.string()),
+            "error": pa.array([record.error], pa.string()),
+        }
+    )
+
+
+def _record(row: dict[str, Any]) -> LoadRecord:
+    return LoadRecord(
+        load_id=row["load_id"],
+        source=row["source"],
+        table=row["table_name"],
+        started=row["started"],
+        finished=row["finished"],
+        status=LoadStatus(row["status"]),
+        rows=row["rows"],
+        pages=row["pages"],
+        mode=row["mode"],
+        cursor=row["cursor"],
+        snapshot=row.get("committed_snapshot") if row["status"] == LoadStatus.OK else None,
+        error=row["error"],
+    )
