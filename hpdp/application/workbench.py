@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,18 @@ class Workbench:
     """What notebooks, the CLI and servers use: `hp.sql(...)`, `hp.table(...)`, `hp.write(...)`."""
 
     def __init__(
-        self, store: AbstractStore, processor: AbstractProcessor, *, output_format: str = OutputFormat.POLARS
+        self,
+        store: AbstractStore,
+        processor: AbstractProcessor,
+        *,
+        output_format: str = OutputFormat.POLARS,
+        runs: Callable[[], Any] | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
         self.output_format = OutputFormat(output_format)
+        self._runs_factory = runs
+        self._runs: Any = None
 
     def sql(self, query: str, params: Any = None, *, as_of: int | None = None, format: str | None = None) -> Any:
         return self.store.sql(query, params, as_of=as_of, format=format or self.output_format)
@@ -73,7 +80,28 @@ class Workbench:
             return self.store.read(table_or_data, format=OutputFormat.ARROW)
         return table_or_data
 
+    def run_notebook(
+        self,
+        notebook: str | Path,
+        parameters: dict[str, Any] | None = None,
+        *,
+        experiment: str | None = None,
+        queue: bool = False,
+        timeout_s: float | None = None,
+    ) -> Any:
+        """Run a parameterized notebook (tracked); returns its RunRecord. `queue=True` returns once queued."""
+        from hpdp.domain.runs import RunRequest
+
+        if self._runs is None:
+            if self._runs_factory is None:
+                raise UnsupportedError("This workbench was built without notebook runs; open it with hpdp.open().")
+            self._runs = self._runs_factory()
+        request = RunRequest(str(notebook), dict(parameters or {}), experiment=experiment, timeout_s=timeout_s)
+        return self._runs.submit(request) if queue else self._runs.run(request)
+
     def close(self) -> None:
+        if self._runs is not None:
+            self._runs.close()
         self.store.close()
 
     def __enter__(self) -> Workbench:

@@ -26,7 +26,13 @@ def bootstrap(
         processor = registries.processors.get(settings.processor_engine)()
     if store is None:
         store = build_store(settings, registries)
-    return Workbench(store, processor, output_format=settings.output_format)
+    return Workbench(store, processor, output_format=settings.output_format, runs=lambda: _runs(settings))
+
+
+def _runs(settings: Settings) -> object:
+    from hpdp.infrastructure.runs_bootstrap import build_runs
+
+    return build_runs(settings)
 
 
 def build_store(settings: Settings, registries: Registries) -> AbstractStore:

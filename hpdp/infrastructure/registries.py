@@ -18,6 +18,16 @@ PROCESSORS = {
     "pandas": "hpdp.adapters.processors.pandas:PandasProcessor",
 }
 
+RUNNERS = {"papermill": "hpdp.adapters.runners.papermill:PapermillRunner"}
+TRACKERS = {
+    "mlflow": "hpdp.adapters.tracking.mlflow:MLflowTracker",
+    "memory": "hpdp.adapters.memory_runs:FakeTracker",
+}
+QUEUES = {
+    "thread": "hpdp.adapters.queues.thread:ThreadQueue",
+    "redis": "hpdp.adapters.queues.redis:RedisQueue",
+}
+
 
 @dataclass
 class Registries:
@@ -25,3 +35,6 @@ class Registries:
     processors: Registry = field(
         default_factory=lambda: Registry("hpdp.processors", PROCESSORS, "HPDP_PROCESSOR_ENGINE")
     )
+    runners: Registry = field(default_factory=lambda: Registry("hpdp.runners", RUNNERS, "HPDP_RUNNER"))
+    trackers: Registry = field(default_factory=lambda: Registry("hpdp.trackers", TRACKERS, "HPDP_TRACKER"))
+    queues: Registry = field(default_factory=lambda: Registry("hpdp.queues", QUEUES, "HPDP_QUEUE"))

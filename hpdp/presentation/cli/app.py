@@ -122,6 +122,11 @@ def demo() -> None:
         run_demo(hp)
 
 
+from hpdp.presentation.cli import runs as _runs  # noqa: E402 - commands of notebook runs
+
+_runs.register(app)
+
+
 def main() -> None:
     run_main(app, sys.argv)
 

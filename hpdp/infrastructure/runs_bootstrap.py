@@ -1,0 +1,122 @@
+"""The composition root of notebook runs: runner, tracker, queue, run log and notifier from settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hpdp.application.runs import RunContext, RunService
+from hpdp.application.runs_ports import (
+    AbstractNotifier,
+    AbstractQueue,
+    AbstractRunLog,
+    AbstractRunner,
+    AbstractTracker,
+)
+from hpdp.domain.errors import HpdpError
+from hpdp.infrastructure.bootstrap import build_store, writable_home
+from hpdp.infrastructure.registries import Registries
+from hpdp.infrastructure.settings import Settings, load_settings
+
+
+def build_runs(
+    settings: Settings | None = None,
+    *,
+    runner: AbstractRunner | None = None,
+    tracker: AbstractTracker | None = None,
+    queue: AbstractQueue | None = None,
+    run_log: AbstractRunLog | None = None,
+    notifier: AbstractNotifier | None = None,
+    registries: Registries | None = None,
+    pool_size: int | None = None,
+    worker: str | None = None,
+) -> RunService:
+    settings = settings or load_settings()
+    registries = registries or Registries()
+    home = writable_home(settings.resolved_home())
+    if queue is None:
+        queue = _queue(settings, registries)
+    if run_log is None:
+        from hpdp.adapters.runs.sqlite_log import SQLiteRunLog
+
+        run_log = SQLiteRunLog(home / "runs.sqlite")
+    if notifier is None and settings.webhook_url:
+        from hpdp.adapters.notify.webhook import WebhookNotifier
+
+        notifier = WebhookNotifier(settings.webhook_url)
+    registries.runners.check(settings.runner)
+    registries.trackers.check(settings.tracker)
+    size = settings.run_pool_size if pool_size is None else pool_size
+
+    def make_runner() -> AbstractRunner:
+        return runner or registries.runners.get(settings.runner)(
+            kernel_name=settings.run_kernel, pool_size=size
+        )
+
+    def make_tracker() -> AbstractTracker:
+        if tracker is not None:
+            return tracker
+        factory = registries.trackers.get(settings.tracker)
+        if settings.tracker != "mlflow":
+            return factory()
+        return factory(settings.resolved_tracking_uri(), home / "mlruns", settings.mlflow_ui_url)
+
+    import hpdp
+
+    ctx = RunContext(
+        runner=make_runner,
+        tracker=make_tracker,
+        queue=queue,
+        log=run_log,
+        home=home,
+        notifier=notifier,
+        snapshot=_snapshot_reader(settings, registries),
+        worker=worker or f"{socket.gethostname()}:{os.getpid()}",
+        version=hpdp.__version__,
+        heartbeat_s=settings.run_heartbeat_s,
+        stale_after_s=settings.run_stale_after_s,
+    )
+    if pool_size:  # a long-lived process: start warming kernels now
+        ctx.built("runner")
+    return RunService(ctx)
+
+
+def _queue(settings: Settings, registries: Registries) -> AbstractQueue:
+    factory = registries.queues.get(settings.queue)
+    if settings.queue == "redis":
+        return factory(settings.redis_url, settings.queue_name)
+    if settings.queue == "thread":
+        return factory(settings.queue_workers)
+    return factory()
+
+
+def _snapshot_reader(settings: Settings, registries: Registries) -> Any:
+    """The store's current snapshot (tagged before and after each run); the store opens on first use."""
+    opened: dict[str, Any] = {}
+
+    def read() -> int | None:
+        if "store" not in opened:
+            opened["store"] = build_store(settings, registries)
+        current = getattr(opened["store"], "current_snapshot", None)
+        return current() if current is not None else None
+
+    def read_or_none() -> int | None:
+        try:
+            return read()
+        except HpdpError:  # an unreachable store leaves the tag empty; the run itself reports the problem
+            return None
+
+    read_or_none.close = lambda: opened["store"].close() if "store" in opened else None  # type: ignore[attr-defined]
+    return read_or_none
+
+
+@contextmanager
+def bootstrap_runs(settings: Settings | None = None, **overrides: Any) -> Iterator[RunService]:
+    service = build_runs(settings, **overrides)
+    try:
+        yield service
+    finally:
+        service.close()
