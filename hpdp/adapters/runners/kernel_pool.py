@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,20 @@ def is_alive(km: Any) -> bool:
     return bool(run_sync(km.is_alive)())
 
 
+@contextmanager
+def own_event_loop() -> Iterator[None]:
+    """Close the event loop jupyter_client's run_sync leaves in this thread, unless it was there before."""
+    policy = asyncio.get_event_loop_policy()
+    before = getattr(policy._local, "_loop", None)  # noqa: SLF001 - peek without creating a loop
+    try:
+        yield
+    finally:
+        after = getattr(policy._local, "_loop", None)  # noqa: SLF001
+        if after is not None and after is not before and not after.is_running():
+            after.close()
+            asyncio.set_event_loop(before)
+
+
 def kernel_pid(km: Any) -> int | None:
     process = getattr(getattr(km, "provisioner", None), "process", None)
     return getattr(process, "pid", None)
@@ -66,6 +83,10 @@ class KernelPool:
         return self
 
     def _fill(self) -> None:
+        with own_event_loop():
+            self._fill_forever()
+
+    def _fill_forever(self) -> None:
         while True:
             with self._cond:
                 while not self._closed and len(self._ready) + self._starting >= self.size:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from hpdp.adapters.runners.kernel_pool import KernelPool, kernel_pid
+from hpdp.adapters.runners.kernel_pool import KernelPool, kernel_pid, own_event_loop
 from hpdp.application.runs_ports import AbstractRunner
 from hpdp.domain.runs import Execution
 
@@ -78,11 +79,21 @@ def _peak_rss_mb(process: Any) -> float:
     return float(process.memory_info().rss) / 2**20
 
 
+class _InjectedParameters(logging.Filter):
+    """papermill warns about parameters a notebook does not declare; hpdp's own are expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.getMessage().startswith("Passed unknown parameter: hpdp_run_"))
+
+
 class PapermillRunner(AbstractRunner):
     name = "papermill"
 
     def __init__(self, kernel_name: str = "python3", pool_size: int = 0, cwd: str | None = None) -> None:
         self.kernel_name = kernel_name
+        papermill_log = logging.getLogger("papermill")
+        if not any(isinstance(f, _InjectedParameters) for f in papermill_log.filters):
+            papermill_log.addFilter(_InjectedParameters())
         self.pool = KernelPool(kernel_name, pool_size, cwd=cwd or os.getcwd())
         if pool_size > 0:
             self.pool.start()
@@ -93,6 +104,13 @@ class PapermillRunner(AbstractRunner):
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
 
+        with own_event_loop():
+            return self._run(pm, PapermillExecutionError, notebook, output, parameters, timeout_s)
+
+    def _run(
+        self, pm: Any, execution_error: type[Exception], notebook: Path, output: Path, parameters: dict[str, Any],
+        timeout_s: float | None,
+    ) -> Execution:
         monitor = KernelMonitor(timeout_s)
         start = time.perf_counter()
         reason = None
@@ -107,8 +125,8 @@ class PapermillRunner(AbstractRunner):
                 kernel_pool=self.pool,
                 kernel_monitor=monitor,
             )
-        except PapermillExecutionError as exc:
-            reason = f"{exc.ename}: {exc.evalue}"
+        except execution_error as exc:
+            reason = f"{exc.ename}: {exc.evalue}"  # type: ignore[attr-defined]
         except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         wall = time.perf_counter() - start
@@ -129,7 +147,8 @@ class PapermillRunner(AbstractRunner):
         )
 
     def close(self) -> None:
-        self.pool.close()
+        with own_event_loop():
+            self.pool.close()
 
 
 def _cell_outcome(output: Path, failed_run: bool) -> tuple[int, int | None]:
