@@ -94,23 +94,26 @@ def _queue(settings: Settings, registries: Registries) -> AbstractQueue:
 
 
 def _snapshot_reader(settings: Settings, registries: Registries) -> Any:
-    """The store's current snapshot (tagged before and after each run); the store opens on first use."""
-    opened: dict[str, Any] = {}
+    """The store's current snapshot (tagged before and after each run); the store is not held open meanwhile."""
+    if settings.db_engine == "ducklake":
+        from hpdp.adapters.runs import lake_snapshot
+
+        catalog = lake_snapshot.sqlite_catalog(settings.resolved_home(), settings.db_url)
+        if catalog is not None:
+            return lambda: lake_snapshot.current_snapshot(catalog)
 
     def read() -> int | None:
-        if "store" not in opened:
-            opened["store"] = build_store(settings, registries)
-        current = getattr(opened["store"], "current_snapshot", None)
-        return current() if current is not None else None
-
-    def read_or_none() -> int | None:
         try:
-            return read()
+            store = build_store(settings, registries)
         except HpdpError:  # an unreachable store leaves the tag empty; the run itself reports the problem
             return None
+        try:
+            current = getattr(store, "current_snapshot", None)
+            return current() if current is not None else None
+        finally:
+            store.close()
 
-    read_or_none.close = lambda: opened["store"].close() if "store" in opened else None  # type: ignore[attr-defined]
-    return read_or_none
+    return read
 
 
 @contextmanager

@@ -107,8 +107,6 @@ def runs(
     """List runs with status, duration and links to the output notebook and MLflow run."""
     from hpdp.domain.runs import RunStatus
     from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
-    from hpdp.presentation.cli import render
-
     if status is not None and status not in {s.value for s in RunStatus}:
         raise HpdpError(f"Unknown status {status!r}; use one of: {', '.join(s.value for s in RunStatus)}.")
     with bootstrap_runs(pool_size=0) as service:
@@ -119,35 +117,16 @@ def runs(
     if not records:
         print("No runs yet; start one with `hpdp run NOTEBOOK`.")
         return
-    render.show_rows(
-        [
-            "run",
-            "notebook",
-            "status",
-            "schedule",
-            "try",
-            "started",
-            "seconds",
-            "output notebook",
-            "mlflow",
-            "reason",
-        ],
-        [
-            [
-                r.id,
-                Path(r.request.notebook).name,
-                r.status.value,
-                r.request.schedule or "",
-                r.request.attempt,
-                f"{r.started:%Y-%m-%d %H:%M:%S}" if r.started else "",
-                f"{r.duration_s:.1f}" if r.duration_s is not None else "",
-                r.output_path or "",
-                r.tracking_url or r.tracking_id or "",
-                (r.reason or "")[:80],
-            ]
-            for r in records
-        ],
-    )
+    print(f"{'run':<26} {'status':<9} {'seconds':>8} {'try':>3} {'schedule':<14} {'notebook':<24} links")
+    for r in records:
+        seconds = f"{r.duration_s:.1f}" if r.duration_s is not None else "-"
+        links = f"{r.output_path or '-'}  {r.tracking_url or r.tracking_id or '-'}"
+        print(
+            f"{r.id:<26} {r.status.value:<9} {seconds:>8} {r.request.attempt:>3} {r.request.schedule or '-':<14} "
+            f"{Path(r.request.notebook).name:<24} {links}"
+        )
+        if r.reason:
+            print(f"    reason: {r.reason}")
 
 
 def worker(
