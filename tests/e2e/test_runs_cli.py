@@ -119,7 +119,6 @@ def test_two_schedulers_fire_each_due_time_once(workspace: Path, nb: Path) -> No
     with sqlite3.connect(workspace / "runs.sqlite") as con:
         firings = con.execute("SELECT count(*) FROM firings WHERE schedule = 'twice'").fetchone()[0]
     assert len(fired) == firings  # one run per due time, whichever scheduler claimed it
-    assert {r.worker for r in fired if r.worker} <= {f"{w}" for w in {r.worker for r in fired}}
 
 
 @pytest.fixture
@@ -161,7 +160,7 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_others_still_run(
     try:
         [failed] = wait_for(lambda: runs(workspace, status=RunStatus.FAILED), timeout=120)
         assert failed.id == record.id and "worker doomed stopped during the run" in failed.reason
-        assert tracker(workspace).get_run(failed.tracking_id)["status"] == "FAILED"
+        wait_for(lambda: tracker(workspace).get_run(failed.tracking_id)["status"] == "FAILED", timeout=60)
         assert hpdp(redis_env, "run", str(nb), "--queue").returncode == 0
         wait_for(lambda: runs(workspace, status=RunStatus.FINISHED), timeout=120)
     finally:
