@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,24 +61,13 @@ def compare_(
     _show(rows, metric)
 
 
-def _show(rows: list[dict[str, object]], metric: str) -> None:
-    from hpdp.presentation.cli import render
+def _show(rows: list[dict[str, Any]], metric: str) -> None:
+    def num(v: Any) -> str:
+        return "-" if v is None else f"{v:.4g}"
 
-    def num(v: object) -> str:
-        return "" if v is None else f"{v:.4g}"  # type: ignore[str-format]
-
-    render.show_rows(
-        ["rank", "parameters", "runs", "failed", f"mean {metric}", "min", "max"],
-        [
-            [
-                r["rank"],
-                json.dumps(r["parameters"]),
-                r["runs"],
-                r["failed"],
-                num(r["mean"]),
-                num(r["min"]),
-                num(r["max"]),
-            ]
-            for r in rows
-        ],
-    )
+    print(f"{'rank':>4} {'mean ' + metric:>20} {'min':>10} {'max':>10} {'runs':>5} {'failed':>6}  parameters")
+    for r in rows:
+        print(
+            f"{r['rank']:>4} {num(r['mean']):>20} {num(r['min']):>10} {num(r['max']):>10} {r['runs']:>5} "
+            f"{r['failed']:>6}  {json.dumps(r['parameters'], sort_keys=True)}"
+        )
