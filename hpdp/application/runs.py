@@ -52,11 +52,15 @@ class RunContext:
     stale_after_s: float = 60.0
     clock: Callable[[], datetime] = utcnow
     _built: dict[str, Any] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=lambda: {"runner": threading.Lock(),
+                                                                        "tracker": threading.Lock()})
 
     def built(self, name: str) -> Any:
-        if name not in self._built:
-            self._built[name] = getattr(self, name)()
-        return self._built[name]
+        """The runner or tracker, built once on first use (each under its own lock: they build in parallel)."""
+        with self._locks[name]:
+            if name not in self._built:
+                self._built[name] = getattr(self, name)()
+            return self._built[name]
 
 
 class RunService:
@@ -105,6 +109,7 @@ class RunService:
     def run(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
         """Run in this process and return the finished record."""
         record = self.prepare(request, from_text=from_text)
+        self.ctx.built("runner")  # parameters are fine: kernels may start now
         self.execute(record.id)
         return self.ctx.log.get(record.id)
 
@@ -145,11 +150,36 @@ class RunService:
             after_failure(ctx, record)
 
     def _execute(self, record: RunRecord) -> tuple[RunRecord, Execution]:
+        """Run the notebook while the tracked run is opened on another thread (MLflow's start-up overlaps it)."""
         ctx, req = self.ctx, record.request
         run_dir = ctx.home / "runs" / record.id
         output = run_dir / Path(req.notebook).name
-        tracker: AbstractTracker | None = None
-        tracking_id = None
+        before = _text(ctx.snapshot())
+        opened: dict[str, Any] = {}
+        opening = threading.Thread(target=self._open_tracking, args=(record, before, opened), name="hpdp-track")
+        opening.start()
+        try:
+            params = {**req.parameters, "hpdp_run_id": record.id, "hpdp_run_dir": str(run_dir)}
+            result = ctx.built("runner").execute(Path(req.notebook), output, params, timeout_s=req.timeout_s)
+        except Exception as exc:  # a broken runner still ends the run as FAILED with the reason
+            log.exception("run %s could not execute", record.id)
+            result = Execution(False, str(output), 0.0, reason=f"{type(exc).__name__}: {exc}")
+        finally:
+            opening.join()
+        if "error" in opened:
+            reason = result.reason or f"tracking failed: {opened['error']}"
+            return record, Execution(**{**result.__dict__, "ok": False, "reason": reason})
+        tracker, tracking_id = opened["tracker"], opened["id"]
+        record = ctx.log.update(record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id))
+        try:
+            _track_result(tracker, tracking_id, result, run_dir, _text(ctx.snapshot()))
+        except Exception as exc:
+            log.exception("run %s could not be tracked", record.id)
+            result = Execution(**{**result.__dict__, "ok": False, "reason": f"tracking failed: {exc}"})
+        return record, result
+
+    def _open_tracking(self, record: RunRecord, before: str, opened: dict[str, Any]) -> None:
+        ctx, req = self.ctx, record.request
         try:
             tracker = ctx.built("tracker")
             tags = {
@@ -159,30 +189,19 @@ class RunService:
                 "hpdp.schedule": req.schedule or "",
                 "hpdp.attempt": str(req.attempt),
                 "hpdp.version": ctx.version,
-                "hpdp.snapshot_before": _text(ctx.snapshot()),
+                "hpdp.snapshot_before": before,
             }
-            tracking_id = tracker.start_run(
+            opened["id"] = tracker.start_run(
                 req.experiment or DEFAULT_EXPERIMENT,
                 f"{Path(req.notebook).stem}-{record.id}",
                 params=req.parameters,
                 tags=tags,
                 parent_id=req.parent_tracking_id,
             )
-            record = ctx.log.update(
-                record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id)
-            )
-            params = {**req.parameters, "hpdp_run_id": record.id, "hpdp_run_dir": str(run_dir)}
-            result = ctx.built("runner").execute(Path(req.notebook), output, params, timeout_s=req.timeout_s)
-        except Exception as exc:  # a broken tracker or runner still ends the run as FAILED with the reason
-            log.exception("run %s could not execute", record.id)
-            result = Execution(False, str(output), 0.0, reason=f"{type(exc).__name__}: {exc}")
-        if tracker is not None and tracking_id is not None:
-            try:
-                _track_result(tracker, tracking_id, result, run_dir, _text(ctx.snapshot()))
-            except Exception as exc:
-                log.exception("run %s could not be tracked", record.id)
-                result = Execution(**{**result.__dict__, "ok": False, "reason": f"tracking failed: {exc}"})
-        return record, result
+            opened["tracker"] = tracker
+        except Exception as exc:
+            log.exception("run %s could not be tracked", record.id)
+            opened["error"] = f"{type(exc).__name__}: {exc}"
 
     # -- abandoned runs -----------------------------------------------------------------------------
     def reap_stale(self) -> list[RunRecord]:

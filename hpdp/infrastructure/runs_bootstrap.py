@@ -33,7 +33,10 @@ def build_runs(
     registries: Registries | None = None,
     pool_size: int | None = None,
     worker: str | None = None,
+    prestart: bool = False,
 ) -> RunService:
+    """`pool_size`: warm kernels kept by a long-lived process; `prestart`: a one-shot process starts its one
+    kernel at once, so that it boots while the rest of the run is prepared."""
     settings = settings or load_settings()
     registries = registries or Registries()
     home = writable_home(settings.resolved_home())
@@ -79,7 +82,7 @@ def build_runs(
         heartbeat_s=settings.run_heartbeat_s,
         stale_after_s=settings.run_stale_after_s,
     )
-    if pool_size:  # a long-lived process: start warming kernels now
+    if size:  # a long-lived process: start warming kernels now
         ctx.built("runner")
     return RunService(ctx)
 

@@ -63,10 +63,16 @@ class KernelPool:
     """Keeps `size` started kernels ready; `take()` hands one out and a background thread starts its successor."""
 
     def __init__(
-        self, kernel_name: str, size: int = 2, cwd: str | None = None, startup_timeout: float = 60
+        self,
+        kernel_name: str,
+        size: int = 2,
+        cwd: str | None = None,
+        startup_timeout: float = 60,
+        refill: bool = True,
     ) -> None:
         self.kernel_name = kernel_name
         self.size = size
+        self.refill = refill  # False: start `size` kernels ahead once (a one-shot run), then stop
         self.cwd = cwd
         self.startup_timeout = startup_timeout
         self._ready: deque[Any] = deque()
@@ -91,7 +97,7 @@ class KernelPool:
             with self._cond:
                 while not self._closed and len(self._ready) + self._starting >= self.size:
                     self._cond.wait()
-                if self._closed:
+                if self._closed or (not self.refill and self.started + self._starting >= self.size):
                     return
                 self._starting += 1
             km = None

@@ -89,12 +89,14 @@ class _InjectedParameters(logging.Filter):
 class PapermillRunner(AbstractRunner):
     name = "papermill"
 
-    def __init__(self, kernel_name: str = "python3", pool_size: int = 0, cwd: str | None = None) -> None:
+    def __init__(
+        self, kernel_name: str = "python3", pool_size: int = 0, cwd: str | None = None, refill: bool = True
+    ) -> None:
         self.kernel_name = kernel_name
         papermill_log = logging.getLogger("papermill")
         if not any(isinstance(f, _InjectedParameters) for f in papermill_log.filters):
             papermill_log.addFilter(_InjectedParameters())
-        self.pool = KernelPool(kernel_name, pool_size, cwd=cwd or os.getcwd())
+        self.pool = KernelPool(kernel_name, pool_size, cwd=cwd or os.getcwd(), refill=refill)
         if pool_size > 0:
             self.pool.start()
 

@@ -84,7 +84,7 @@ def run(
     request = RunRequest(
         str(notebook), parameters(pairs(ctx.args), file), experiment=experiment, timeout_s=timeout
     )
-    with bootstrap_runs(pool_size=0) as service:
+    with bootstrap_runs(pool_size=0, prestart=True) as service:
         if queue:
             record = service.submit(request, from_text=True)
             print(f"Queued run {record.id} on the {record.queue} queue; `hpdp runs` shows its progress.")
