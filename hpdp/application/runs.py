@@ -71,8 +71,10 @@ class RunService:
     def close(self) -> None:
         ctx = self.ctx
         ctx.queue.close()
-        if "runner" in ctx._built:
-            ctx._built["runner"].close()
+        for name in ("runner", "tracker"):
+            closer = getattr(ctx._built.get(name), "close", None)
+            if closer is not None:
+                closer()
         closer = getattr(ctx.snapshot, "close", None)
         if closer is not None:
             closer()
@@ -110,6 +112,7 @@ class RunService:
         """Run in this process and return the finished record."""
         record = self.prepare(request, from_text=from_text)
         self.ctx.built("runner")  # parameters are fine: kernels may start now
+        threading.Thread(target=self.ctx.built, args=("tracker",), daemon=True).start()
         self.execute(record.id)
         return self.ctx.log.get(record.id)
 

@@ -71,6 +71,9 @@ class AbstractTracker(ABC):
     def run_url(self, run_id: str) -> str | None:
         return None
 
+    def close(self) -> None:
+        """Release connections or helper processes."""
+
 
 class AbstractQueue(ABC):
     """Where runs wait for a worker. A job is a run id; the worker executes the recorded run."""

@@ -65,6 +65,10 @@ def build_runs(
         factory = registries.trackers.get(settings.tracker)
         if settings.tracker != "mlflow":
             return factory()
+        if prestart:  # one run in this process: MLflow loads in a child process, in parallel with the kernel
+            from hpdp.adapters.tracking.child import ChildProcessTracker
+
+            factory = ChildProcessTracker
         return factory(settings.resolved_tracking_uri(), home / "mlruns", settings.mlflow_ui_url)
 
     import hpdp
@@ -84,6 +88,8 @@ def build_runs(
     )
     if size:  # a long-lived process: start warming kernels now
         ctx.built("runner")
+    if prestart:  # a one-shot run: the tracking process starts loading MLflow now
+        ctx.built("tracker")
     return RunService(ctx)
 
 

@@ -102,3 +102,21 @@ def test_the_final_failure_of_a_scheduled_run_is_posted_to_the_webhook(
     [notice] = received
     assert notice["event"] == "run.failed" and notice["schedule"] == "nightly" and notice["run_id"] == record.id
     assert notice["reason"] == "RuntimeError: threshold too low" and notice["output_notebook"] == record.output_path
+
+
+def test_the_child_process_tracker_logs_to_mlflow_and_reports_errors(workspace: Path) -> None:
+    from hpdp.adapters.tracking.child import ChildProcessTracker
+    from hpdp.adapters.tracking.mlflow import MLflowTracker
+
+    uri = f"sqlite:///{workspace / 'mlflow.db'}"
+    child = ChildProcessTracker(uri, workspace / "mlruns")
+    try:
+        run_id = child.start_run("child", "one", params={"a": 1}, tags={"k": "v"})
+        child.log_metrics(run_id, {"m": 2.5})
+        child.end_run(run_id, "FINISHED")
+        with pytest.raises(RuntimeError, match="MlflowException"):
+            child.get_run("no-such-run")
+    finally:
+        child.close()
+    seen = MLflowTracker(uri).get_run(run_id)
+    assert seen["params"] == {"a": "1"} and seen["metrics"] == {"m": 2.5} and seen["status"] == "FINISHED"
