@@ -34,12 +34,19 @@ def notebook(path: Path) -> Path:
     cells = [("x = 1\n", ["parameters"]), ("y = x * 2\nprint(y)", [])]
     nb = {
         "cells": [
-            {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {"tags": tags},
-             "outputs": [], "source": src}
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"c{i}",
+                "metadata": {"tags": tags},
+                "outputs": [],
+                "source": src,
+            }
             for i, (src, tags) in enumerate(cells)
         ],
         "metadata": {"kernelspec": {"name": KERNEL, "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     path.write_text(json.dumps(nb))
     return path
@@ -57,7 +64,10 @@ def timed(label: str, runs: int, each: list[float] | None = None, total: float |
     row = {"way": label, "runs": runs, "per_run_s": per_run}
     if each:
         row["median_s"] = statistics.median(each)
-    print(f"  {label:<46} {per_run:7.2f} s per run" + (f"  (median {row['median_s']:.2f})" if each else ""), flush=True)
+    print(
+        f"  {label:<46} {per_run:7.2f} s per run" + (f"  (median {row['median_s']:.2f})" if each else ""),
+        flush=True,
+    )
     return row
 
 
@@ -65,8 +75,21 @@ def papermill_cli(nb: Path, out: Path, runs: int) -> dict:
     each = []
     for i in range(runs):
         start = time.perf_counter()
-        subprocess.run([str(BIN / "papermill"), str(nb), str(out / f"pm-cli-{i}.ipynb"), "-p", "x", str(i),
-                        "-k", KERNEL, "--no-progress-bar"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                str(nb),
+                str(out / f"pm-cli-{i}.ipynb"),
+                "-p",
+                "x",
+                str(i),
+                "-k",
+                KERNEL,
+                "--no-progress-bar",
+            ],
+            check=True,
+            capture_output=True,
+        )
         each.append(time.perf_counter() - start)
     return timed("papermill CLI, a process per run", runs, each)
 
@@ -79,8 +102,9 @@ def papermill_api(nb: Path, out: Path, runs: int) -> dict:
         f"kernel_name={KERNEL!r}, progress_bar=False)\n    each.append(time.perf_counter() - t)\n"
         "print(json.dumps({'each': each, 'total': time.perf_counter() - start}))"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(nb), str(out), str(runs)], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(nb), str(out), str(runs)], check=True, capture_output=True, text=True
+    )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return timed("papermill API in a loop (import counted once)", runs, total=result["total"])
 
@@ -90,8 +114,9 @@ def hpdp_cli(nb: Path, home: Path, runs: int) -> dict:
     each = []
     for i in range(runs):
         start = time.perf_counter()
-        subprocess.run([str(BIN / "hpdp"), "run", str(nb), "-p", "x", str(i)], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [str(BIN / "hpdp"), "run", str(nb), "-p", "x", str(i)], env=env, check=True, capture_output=True
+        )
         each.append(time.perf_counter() - start)
     return timed("hpdp run CLI, a process per run (MLflow)", runs, each)
 
@@ -108,14 +133,32 @@ def warm_worker(nb: Path, home: Path, runs: int, tmp: Path) -> dict | None:
         print("  (no redis-server on this machine: the warm-worker figure is skipped)")
         return None
     port = free_port()
-    redis = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly",
-                              "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     env = env_for(home, HPDP_QUEUE="redis", HPDP_REDIS_URL=f"redis://127.0.0.1:{port}/0")
     worker = None
     try:
         time.sleep(0.5)
-        worker = subprocess.Popen([str(BIN / "hpdp"), "worker", "--pool", "2"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [str(BIN / "hpdp"), "worker", "--pool", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         from hpdp.domain.runs import RunRequest, RunStatus
         from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
         from hpdp.infrastructure.settings import load_settings
@@ -159,8 +202,11 @@ def main() -> None:
         nb = notebook(tmp / "small.ipynb")
         out = tmp / "out"
         out.mkdir()
-        print(f"{args.runs} runs of a two-cell parameterized notebook, load {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} CPUs", flush=True)
+        print(
+            f"{args.runs} runs of a two-cell parameterized notebook, load {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs",
+            flush=True,
+        )
         rows = [
             papermill_cli(nb, out, args.runs),
             papermill_api(nb, out, args.runs),

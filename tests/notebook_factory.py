@@ -7,12 +7,16 @@ from pathlib import Path
 
 
 def write_notebook(path: Path, parameters: str, *cells: str, kernel: str = "no-such-kernel") -> Path:
-    """An nbformat-4 notebook; the kernelspec names a kernel that does not exist, so runs must not rely on it."""
+    """An nbformat-4 notebook whose kernelspec names a kernel that does not exist: runs must not use it."""
 
     def code(source: str, tags: list[str] | None = None) -> dict[str, object]:
         return {
-            "cell_type": "code", "execution_count": None, "id": f"c{abs(hash((source, len(tags or []))))}"[:12],
-            "metadata": {"tags": tags or []}, "outputs": [], "source": source,
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{abs(hash((source, len(tags or []))))}"[:12],
+            "metadata": {"tags": tags or []},
+            "outputs": [],
+            "source": source,
         }
 
     nb = {

@@ -15,7 +15,7 @@ KNOWN_KEYS = {"name", "notebook", "grid", "parameters", "repeats", "metric"}
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read `experiments/*.yaml`: name, notebook (relative to the file), grid, optional parameters/repeats/metric."""
+    """Read `experiments/*.yaml`: name, notebook (relative to the file), grid; parameters, repeats, metric."""
     import yaml
 
     file = Path(path)
@@ -61,7 +61,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
 def run_experiment(
     service: RunService, spec: ExperimentSpec, timeout_s: float | None = None
 ) -> tuple[str, list[RunRecord]]:
-    """Queue every grid point × repeat as a child of one parent run; wait for them; close the parent."""
+    """Queue every grid point x repeat as a child of one parent run; wait for them; close the parent."""
     tracker = service.ctx.built("tracker")
     combos = spec.combinations()
     # Check every combination before anything is tracked or queued.

@@ -52,11 +52,12 @@ class RunContext:
     stale_after_s: float = 60.0
     clock: Callable[[], datetime] = utcnow
     _built: dict[str, Any] = field(default_factory=dict)
-    _locks: dict[str, threading.Lock] = field(default_factory=lambda: {"runner": threading.Lock(),
-                                                                        "tracker": threading.Lock()})
+    _locks: dict[str, threading.Lock] = field(
+        default_factory=lambda: {"runner": threading.Lock(), "tracker": threading.Lock()}
+    )
 
     def built(self, name: str) -> Any:
-        """The runner or tracker, built once on first use (each under its own lock: they build in parallel)."""
+        """The runner or tracker, built once on first use (each under its own lock, so both build at once)."""
         with self._locks[name]:
             if name not in self._built:
                 self._built[name] = getattr(self, name)()
@@ -88,7 +89,7 @@ class RunService:
 
     # -- submitting -------------------------------------------------------------------------------
     def prepare(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
-        """Check the parameters against the notebook (before any kernel starts) and record the run as queued."""
+        """Check the parameters against the notebook (before any kernel starts); record the run as queued."""
         path = Path(request.notebook).expanduser().resolve()
         declared = declared_parameters(load_notebook(path))
         params = check_parameters(declared, request.parameters, notebook=path.name, from_text=from_text)
@@ -153,13 +154,15 @@ class RunService:
             after_failure(ctx, record)
 
     def _execute(self, record: RunRecord) -> tuple[RunRecord, Execution]:
-        """Run the notebook while the tracked run is opened on another thread (MLflow's start-up overlaps it)."""
+        """Run the notebook while another thread opens the tracked run (MLflow's start-up overlaps it)."""
         ctx, req = self.ctx, record.request
         run_dir = ctx.home / "runs" / record.id
         output = run_dir / Path(req.notebook).name
         before = _text(ctx.snapshot())
         opened: dict[str, Any] = {}
-        opening = threading.Thread(target=self._open_tracking, args=(record, before, opened), name="hpdp-track")
+        opening = threading.Thread(
+            target=self._open_tracking, args=(record, before, opened), name="hpdp-track"
+        )
         opening.start()
         try:
             params = {**req.parameters, "hpdp_run_id": record.id, "hpdp_run_dir": str(run_dir)}
@@ -215,7 +218,8 @@ class RunService:
         for rec in ctx.log.list(status=RunStatus.RUNNING, limit=10_000):
             last = rec.heartbeat or rec.started or rec.created
             if last < limit:
-                reason = f"worker {rec.worker} stopped during the run (no heartbeat since {last:%Y-%m-%d %H:%M:%S} UTC)"
+                since = f"{last:%Y-%m-%d %H:%M:%S}"
+                reason = f"worker {rec.worker} stopped during the run (no heartbeat since {since} UTC)"
                 updated = ctx.log.update(rec.id, status=RunStatus.FAILED, ended=ctx.clock(), reason=reason)
                 _end_tracking(ctx, updated)
                 from hpdp.application.scheduling import after_failure

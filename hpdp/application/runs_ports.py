@@ -27,7 +27,7 @@ class AbstractRunner(ABC):
         self, notebook: Path, output: Path, parameters: dict[str, Any], timeout_s: float | None
     ) -> Execution: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Stop any kernels kept ready."""
 
 
@@ -71,7 +71,7 @@ class AbstractTracker(ABC):
     def run_url(self, run_id: str) -> str | None:
         return None
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or helper processes."""
 
 
@@ -80,16 +80,16 @@ class AbstractQueue(ABC):
 
     name: str = ""
 
-    def bind(self, executor: Executor) -> None:
-        """Give the queue the function that executes a run (local queues call it; remote workers have their own)."""
+    def bind(self, executor: Executor) -> None:  # noqa: B027 - optional hook
+        """The function that executes a run (local queues call it; remote workers have their own)."""
 
     @abstractmethod
     def submit(self, run_id: str) -> None: ...
 
-    def wait(self, run_ids: list[str], timeout_s: float | None = None) -> None:
+    def wait(self, run_ids: list[str], timeout_s: float | None = None) -> None:  # noqa: B027
         """Block until these runs are done, where the queue can tell (local queues); others return at once."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Finish queued work and release resources."""
 
 
@@ -133,7 +133,7 @@ class AbstractRunLog(ABC):
     def claim_firing(self, schedule: str, due: datetime) -> bool:
         """True for exactly one caller per (schedule, due time), across processes."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         pass
 
 

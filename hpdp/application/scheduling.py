@@ -39,7 +39,7 @@ def _zone(tz: str) -> ZoneInfo:
 def due_times(
     cron: str, tz: str, *, after: datetime, until: datetime | None, limit: int = 1000
 ) -> list[datetime]:
-    """Due times strictly after `after` and at or before `until` (or the next one when `until` is None), in UTC."""
+    """Due times after `after` up to `until` (or only the next one when `until` is None), in UTC."""
     from croniter import croniter  # a small pure-Python dependency of the runs extra
 
     zone = _zone(tz)

@@ -94,9 +94,10 @@ class Workbench:
 
         if self._runs is None:
             if self._runs_factory is None:
-                raise UnsupportedError("This workbench was built without notebook runs; open it with hpdp.open().")
+                raise UnsupportedError("This workbench has no notebook runs; open it with hpdp.open().")
             self._runs = self._runs_factory()
-        request = RunRequest(str(notebook), dict(parameters or {}), experiment=experiment, timeout_s=timeout_s)
+        params = dict(parameters or {})
+        request = RunRequest(str(notebook), params, experiment=experiment, timeout_s=timeout_s)
         return self._runs.submit(request) if queue else self._runs.run(request)
 
     def close(self) -> None:

@@ -103,7 +103,7 @@ def _queue(settings: Settings, registries: Registries) -> AbstractQueue:
 
 
 def _snapshot_reader(settings: Settings, registries: Registries) -> Any:
-    """The store's current snapshot (tagged before and after each run); the store is not held open meanwhile."""
+    """The store's current snapshot (tagged before and after each run); the store is not held open."""
     if settings.db_engine == "ducklake":
         from hpdp.adapters.runs import lake_snapshot
 

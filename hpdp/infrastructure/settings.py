@@ -33,13 +33,15 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="hpdp", description="Redis queue name")
     redis_url: str | None = Field(default=None, description="Redis URL for the redis queue")
     tracker: str = Field(default="mlflow", description="run tracker: mlflow or memory")
-    mlflow_tracking_uri: str | None = Field(default=None, description="default: sqlite:///$HPDP_HOME/mlflow.db")
+    mlflow_tracking_uri: str | None = Field(default=None, description="default $HPDP_HOME/mlflow.db")
     mlflow_ui_url: str | None = Field(default=None, description="MLflow UI base URL for run links")
-    webhook_url: str | None = Field(default=None, description="POSTed a JSON notice when a scheduled run fails")
+    webhook_url: str | None = Field(default=None, description="gets a JSON POST on a final failure")
     run_heartbeat_s: float = Field(default=5.0, gt=0, description="how often a running run reports")
     run_stale_after_s: float = Field(default=60.0, gt=0, description="a running run silent this long failed")
 
-    @field_validator("db_engine", "processor_engine", "output_format", "queue", "tracker", "runner", mode="before")
+    @field_validator(
+        "db_engine", "processor_engine", "output_format", "queue", "tracker", "runner", mode="before"
+    )
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

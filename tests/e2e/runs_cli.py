@@ -29,7 +29,9 @@ def hpdp(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.Co
 
 def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:  # the child keeps its own handle
-        return subprocess.Popen([sys.executable, "-m", "hpdp", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "hpdp", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 60) -> None:

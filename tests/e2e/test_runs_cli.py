@@ -1,4 +1,4 @@
-"""`hpdp run`, `hpdp runs`, `hpdp schedule`, `hpdp scheduler`, `hpdp worker` and `hpdp experiment` as a user runs them."""
+"""`hpdp run`, `runs`, `schedule`, `scheduler`, `worker` and `experiment`, as a user runs them."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def assert_tracked(home: Path, run_id: str, status: str = "FINISHED") -> dict:
     [record] = [r for r in runs(home, limit=1000) if r.id == run_id]
     tracked = tracker(home).get_run(record.tracking_id)
     assert tracked["status"] == status
-    assert {"wall_time_s", "cpu_time_s", "peak_memory_mb", "cells_executed", "threshold_seen"} <= set(tracked["metrics"])
+    assert {"wall_time_s", "cpu_time_s", "peak_memory_mb", "cells_executed", "threshold_seen"} <= set(
+        tracked["metrics"]
+    )
     assert tracked["artifacts"] == [Path(record.output_path).name]
     assert Path(record.output_path).is_file()
     return tracked
@@ -47,8 +49,10 @@ def assert_tracked(home: Path, run_id: str, status: str = "FINISHED") -> dict:
 def test_hpdp_run_runs_tracks_and_lists_a_notebook(workspace: Path, nb: Path) -> None:
     env = env_for(workspace)
     writer = write_notebook(
-        nb.parent / "writer.ipynb", "rows = 3\n",
-        "import hpdp\nhp = hpdp.open()\nhp.write('numbers', {'n': list(range(rows))}, mode='replace')\nhp.close()",
+        nb.parent / "writer.ipynb",
+        "rows = 3\n",
+        "import hpdp\nhp = hpdp.open()\n"
+        "hp.write('numbers', {'n': list(range(rows))}, mode='replace')\nhp.close()",
     )
     result = hpdp(env, "run", str(writer), "-p", "rows", "5")
     assert result.returncode == 0, result.stderr
@@ -87,8 +91,19 @@ def test_bad_parameters_stop_before_any_kernel_or_record(workspace: Path, nb: Pa
 
 def test_a_schedule_fires_under_the_scheduler_through_the_thread_queue(workspace: Path, nb: Path) -> None:
     env = env_for(workspace, db_engine="memory")
-    added = hpdp(env, "schedule", "add", "often", "--notebook", str(nb), "--cron", "*/3 * * * * *",
-                 "-p", "threshold", "0.25")
+    added = hpdp(
+        env,
+        "schedule",
+        "add",
+        "often",
+        "--notebook",
+        str(nb),
+        "--cron",
+        "*/3 * * * * *",
+        "-p",
+        "threshold",
+        "0.25",
+    )
     assert added.returncode == 0, added.stderr
     assert "often" in hpdp(env, "schedule", "list").stdout
     scheduler = start(env, "scheduler", "--poll", "0.5", log=workspace / "scheduler.log")
@@ -106,8 +121,12 @@ def test_a_schedule_fires_under_the_scheduler_through_the_thread_queue(workspace
 
 def test_two_schedulers_fire_each_due_time_once(workspace: Path, nb: Path) -> None:
     env = env_for(workspace, db_engine="memory", tracker="memory")
-    assert hpdp(env, "schedule", "add", "twice", "--notebook", str(nb), "--cron", "*/2 * * * * *",
-                "--overlap").returncode == 0
+    assert (
+        hpdp(
+            env, "schedule", "add", "twice", "--notebook", str(nb), "--cron", "*/2 * * * * *", "--overlap"
+        ).returncode
+        == 0
+    )
     a = start(env, "scheduler", "--poll", "0.3", "--pool", "0", log=workspace / "a.log")
     b = start(env, "scheduler", "--poll", "0.3", "--pool", "0", log=workspace / "b.log")
     try:
@@ -127,13 +146,25 @@ def redis_env(workspace: Path, nb: Path) -> Iterator[dict[str, str]]:
 
     url = need_server("HPDP_TEST_REDIS_URL", "Redis")
     yield env_for(
-        workspace, db_engine="memory", queue="redis", redis_url=url, queue_name=f"q{workspace.parent.name[-12:]}",
-        run_heartbeat_s="0.5", run_stale_after_s="4",
+        workspace,
+        db_engine="memory",
+        queue="redis",
+        redis_url=url,
+        queue_name=f"q{workspace.parent.name[-12:]}",
+        run_heartbeat_s="0.5",
+        run_stale_after_s="4",
     )
 
 
-def test_a_schedule_fires_through_redis_into_a_worker(workspace: Path, nb: Path, redis_env: dict[str, str]) -> None:
-    assert hpdp(redis_env, "schedule", "add", "viaredis", "--notebook", str(nb), "--cron", "*/3 * * * * *").returncode == 0
+def test_a_schedule_fires_through_redis_into_a_worker(
+    workspace: Path, nb: Path, redis_env: dict[str, str]
+) -> None:
+    assert (
+        hpdp(
+            redis_env, "schedule", "add", "viaredis", "--notebook", str(nb), "--cron", "*/3 * * * * *"
+        ).returncode
+        == 0
+    )
     worker = start(redis_env, "worker", "--pool", "1", "--name", "w-e2e", log=workspace / "worker.log")
     scheduler = start(redis_env, "scheduler", "--poll", "0.5", log=workspace / "scheduler.log")
     try:
@@ -153,7 +184,10 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_others_still_run(
         queued = hpdp(redis_env, "run", str(nb), "--queue", "-p", "mode", "sleep")
         assert queued.returncode == 0, queued.stderr
         [record] = wait_for(lambda: runs(workspace, status=RunStatus.RUNNING), timeout=120)
-        wait_for(lambda: Path(record.output_path or workspace / "runs" / record.id / "job.ipynb").is_file(), timeout=60)
+        wait_for(
+            lambda: Path(record.output_path or workspace / "runs" / record.id / "job.ipynb").is_file(),
+            timeout=60,
+        )
     finally:
         stop(first, signal.SIGKILL)
     second = start(redis_env, "worker", "--pool", "1", "--name", "survivor", log=workspace / "w2.log")
@@ -183,6 +217,10 @@ def test_an_experiment_runs_its_grid_as_child_runs_and_compares(workspace: Path,
     assert len(children) == 4 and len({c["parent_id"] for c in children}) == 1
     assert sorted(c["params"]["engine"] for c in children) == ["pandas", "pandas", "polars", "polars"]
     compared = hpdp(env, "experiment", "compare", "engines_small", "--metric", "task_seconds")
-    assert compared.returncode == 0 and '"engine": "polars"' in compared.stdout and '"engine": "pandas"' in compared.stdout
+    assert (
+        compared.returncode == 0
+        and '"engine": "polars"' in compared.stdout
+        and '"engine": "pandas"' in compared.stdout
+    )
     missing = hpdp(env, "experiment", "compare", "engines_small", "--metric", "nope")
     assert missing.returncode == 1 and "has metric 'nope'; its metrics are:" in missing.stderr

@@ -1,4 +1,4 @@
-"""A run service on fakes: runner, tracker, inline queue, in-memory run log, recording notifier, settable clock."""
+"""A run service on fakes: runner, tracker, inline queue, in-memory run log, notifier, settable clock."""
 
 from __future__ import annotations
 
@@ -37,8 +37,17 @@ def harness(home: Path, *, log: SQLiteRunLog | None = None, queue: InlineQueue |
     queue = queue or InlineQueue()
     clock = Clock(datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC))
     ctx = RunContext(
-        runner=lambda: runner, tracker=lambda: tracker, queue=queue, log=log or SQLiteRunLog(":memory:"),
-        home=home, notifier=notifier, snapshot=lambda: 7, worker="w1", version="9.9", clock=clock,
-        heartbeat_s=3600, stale_after_s=60,
+        runner=lambda: runner,
+        tracker=lambda: tracker,
+        queue=queue,
+        log=log or SQLiteRunLog(":memory:"),
+        home=home,
+        notifier=notifier,
+        snapshot=lambda: 7,
+        worker="w1",
+        version="9.9",
+        clock=clock,
+        heartbeat_s=3600,
+        stale_after_s=60,
     )
     return Harness(RunService(ctx), runner, tracker, queue, notifier, clock)

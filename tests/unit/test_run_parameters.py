@@ -17,7 +17,11 @@ def declared(tmp_path: Path) -> dict:
 
 def test_the_parameters_cell_gives_names_types_and_defaults(declared: dict) -> None:
     assert {n: (p.type, p.default) for n, p in declared.items()} == {
-        "x": (int, 1), "label": (str, "a"), "rate": (float, 0.5), "flag": (bool, False), "items": (list, []),
+        "x": (int, 1),
+        "label": (str, "a"),
+        "rate": (float, 0.5),
+        "flag": (bool, False),
+        "items": (list, []),
         "limit": (int, None),
     }
 
@@ -25,7 +29,11 @@ def test_the_parameters_cell_gives_names_types_and_defaults(declared: dict) -> N
 def test_values_from_the_command_line_become_the_declared_types(declared: dict) -> None:
     given = {"x": "7", "rate": "2", "flag": "true", "items": "[1, 2]", "label": "b"}
     assert check_parameters(declared, given, notebook="nb", from_text=True) == {
-        "x": 7, "rate": 2.0, "flag": True, "items": [1, 2], "label": "b",
+        "x": 7,
+        "rate": 2.0,
+        "flag": True,
+        "items": [1, 2],
+        "label": "b",
     }
 
 

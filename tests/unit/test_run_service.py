@@ -63,7 +63,10 @@ def test_metrics_logged_by_the_notebook_reach_its_tracked_run(tmp_path: Path, nb
     record = h.service.run(RunRequest(str(nb)))
     tracked = h.tracker.get_run(record.tracking_id)
     assert tracked["metrics"]["accuracy"] == 0.75
-    assert [(k, v, s) for k, v, s in tracked["history"] if k == "accuracy"] == [("accuracy", 0.5, 0), ("accuracy", 0.75, 1)]
+    assert [(k, v, s) for k, v, s in tracked["history"] if k == "accuracy"] == [
+        ("accuracy", 0.5, 0),
+        ("accuracy", 0.75, 1),
+    ]
 
 
 def test_log_metric_outside_a_run_records_nothing_and_rejects_non_numbers() -> None:

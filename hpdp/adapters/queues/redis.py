@@ -14,7 +14,7 @@ from hpdp.domain.errors import ConfigError
 log = logging.getLogger(__name__)
 JOB_FUNCTION = "hpdp.adapters.queues.redis.perform_run"
 JOB_TIMEOUT_S = 7 * 24 * 3600  # runs carry their own timeout; RQ's default of 180 s would cut long runs
-# The executor of the worker process that is running this job (set by `serving`), so jobs use its warm kernels.
+# The executor of the worker running this job (set by `serving`), so jobs use its warm kernels.
 _EXECUTOR: ContextVar[Executor | None] = ContextVar("hpdp_executor", default=None)
 
 
@@ -58,7 +58,7 @@ class RedisQueue(AbstractQueue):
             )
         except RedisError as exc:
             raise StoreUnavailableError(
-                f"The Redis queue at {self.url} is not reachable ({exc}); start Redis or check HPDP_REDIS_URL."
+                f"The Redis queue at {self.url} is not reachable ({exc}); start Redis or fix HPDP_REDIS_URL."
             ) from None
 
     def pending(self) -> int:

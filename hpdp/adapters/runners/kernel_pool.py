@@ -1,4 +1,4 @@
-"""Kernels started ahead of time: each run takes a fresh one, a used kernel is never reused, the pool refills."""
+"""Kernels started ahead of time: each run takes a fresh one, a used one is never reused, the pool refills."""
 
 from __future__ import annotations
 
@@ -44,11 +44,11 @@ def is_alive(km: Any) -> bool:
 def own_event_loop() -> Iterator[None]:
     """Close the event loop jupyter_client's run_sync leaves in this thread, unless it was there before."""
     policy = asyncio.get_event_loop_policy()
-    before = getattr(policy._local, "_loop", None)  # noqa: SLF001 - peek without creating a loop
+    before = getattr(policy._local, "_loop", None)  # peek without creating a loop
     try:
         yield
     finally:
-        after = getattr(policy._local, "_loop", None)  # noqa: SLF001
+        after = getattr(policy._local, "_loop", None)
         if after is not None and after is not before and not after.is_running():
             after.close()
             asyncio.set_event_loop(before)
@@ -60,7 +60,7 @@ def kernel_pid(km: Any) -> int | None:
 
 
 class KernelPool:
-    """Keeps `size` started kernels ready; `take()` hands one out and a background thread starts its successor."""
+    """Keeps `size` started kernels ready; `take()` hands one out and a thread starts its successor."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The runner port on papermill: parameters injected, output notebook kept (also on failure), kernel measured."""
+"""The runner port on papermill: parameters injected, output kept (also on failure), kernel measured."""
 
 from __future__ import annotations
 
@@ -110,7 +110,12 @@ class PapermillRunner(AbstractRunner):
             return self._run(pm, PapermillExecutionError, notebook, output, parameters, timeout_s)
 
     def _run(
-        self, pm: Any, execution_error: type[Exception], notebook: Path, output: Path, parameters: dict[str, Any],
+        self,
+        pm: Any,
+        execution_error: type[Exception],
+        notebook: Path,
+        output: Path,
+        parameters: dict[str, Any],
         timeout_s: float | None,
     ) -> Execution:
         monitor = KernelMonitor(timeout_s)
@@ -156,7 +161,7 @@ class PapermillRunner(AbstractRunner):
 def _cell_outcome(output: Path, failed_run: bool) -> tuple[int, int | None]:
     """(code cells completed, index of the failing cell in the output notebook) read from the output notebook.
 
-    A cell that raised is flagged by papermill; when the kernel died or was stopped, it is the last cell started.
+    A cell that raised is flagged by papermill; if the kernel died or was stopped, the last cell started.
     """
     try:
         nb = json.loads(output.read_text())

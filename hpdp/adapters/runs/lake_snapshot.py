@@ -1,4 +1,4 @@
-"""The current DuckLake snapshot read straight from a SQLite catalog: no DuckDB, no lock held during the run."""
+"""The current DuckLake snapshot read from a SQLite catalog: no DuckDB, no lock held during the run."""
 
 from __future__ import annotations
 

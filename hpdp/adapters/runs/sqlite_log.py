@@ -1,4 +1,4 @@
-"""The run log in a SQLite file in the workspace (WAL): safe for several schedulers and workers on one host."""
+"""The run log in a SQLite file in the workspace (WAL): safe for several schedulers and workers."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ class SQLiteRunLog(AbstractRunLog):
     def add(self, record: RunRecord) -> None:
         request = json.dumps(record.request.__dict__, default=str)
         self._exec(
-            "INSERT INTO runs (id, status, queue, schedule, request, created, not_before) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO runs (id, status, queue, schedule, request, created, not_before) "
+            "VALUES (?,?,?,?,?,?,?)",
             (
                 record.id,
                 record.status.value,

@@ -19,11 +19,15 @@ from hpdp.application.runs_ports import AbstractTracker
 class ChildProcessTracker(AbstractTracker):
     name = "mlflow"
 
-    def __init__(self, tracking_uri: str, artifact_root: Path | None = None, ui_url: str | None = None) -> None:
+    def __init__(
+        self, tracking_uri: str, artifact_root: Path | None = None, ui_url: str | None = None
+    ) -> None:
         config = {"tracking_uri": tracking_uri, "artifact_root": str(artifact_root or ""), "ui_url": ui_url}
         self._child = subprocess.Popen(
             [sys.executable, "-m", "hpdp.adapters.tracking.child", json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         self._lock = threading.Lock()
         self._used = False
@@ -32,7 +36,9 @@ class ChildProcessTracker(AbstractTracker):
         assert self._child.stdin is not None and self._child.stdout is not None
         with self._lock:
             self._used = True
-            self._child.stdin.write(json.dumps({"method": method, "args": args, "kwargs": kwargs}, default=str) + "\n")
+            self._child.stdin.write(
+                json.dumps({"method": method, "args": args, "kwargs": kwargs}, default=str) + "\n"
+            )
             self._child.stdin.flush()
             line = self._child.stdout.readline()
         if not line:
@@ -94,7 +100,10 @@ def _serve(config: dict[str, Any]) -> None:
     tracker = MLflowTracker(config["tracking_uri"], Path(root) if root else None, config.get("ui_url"))
     for line in sys.stdin:
         request = json.loads(line)
-        args = [Path(a) if request["method"] == "log_artifact" and i == 1 else a for i, a in enumerate(request["args"])]
+        args = [
+            Path(a) if request["method"] == "log_artifact" and i == 1 else a
+            for i, a in enumerate(request["args"])
+        ]
         try:
             result = getattr(tracker, request["method"])(*args, **request["kwargs"])
             answer = {"result": result}

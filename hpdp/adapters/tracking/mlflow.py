@@ -1,4 +1,4 @@
-"""The tracking port on MLflow (a client per tracker; no fluent global run). `import mlflow` is slow: lazily."""
+"""The tracking port on MLflow (a client per tracker, no fluent global run); MLflow is imported lazily."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`hpdp run`, `hpdp runs`, `hpdp worker`, `hpdp scheduler`; schedules and experiments register their sub-apps."""
+"""`hpdp run`, `hpdp runs`, `hpdp worker`, `hpdp scheduler`; the schedule and experiment sub-apps."""
 
 from __future__ import annotations
 
@@ -107,6 +107,7 @@ def runs(
     """List runs with status, duration and links to the output notebook and MLflow run."""
     from hpdp.domain.runs import RunStatus
     from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
+
     if status is not None and status not in {s.value for s in RunStatus}:
         raise HpdpError(f"Unknown status {status!r}; use one of: {', '.join(s.value for s in RunStatus)}.")
     with bootstrap_runs(pool_size=0) as service:
@@ -122,7 +123,8 @@ def runs(
         seconds = f"{r.duration_s:.1f}" if r.duration_s is not None else "-"
         links = f"{r.output_path or '-'}  {r.tracking_url or r.tracking_id or '-'}"
         print(
-            f"{r.id:<26} {r.status.value:<9} {seconds:>8} {r.request.attempt:>3} {r.request.schedule or '-':<14} "
+            f"{r.id:<26} {r.status.value:<9} {seconds:>8} {r.request.attempt:>3} "
+            f"{r.request.schedule or '-':<14} "
             f"{Path(r.request.notebook).name:<24} {links}"
         )
         if r.reason:
@@ -147,7 +149,8 @@ def worker(
         reaper = threading.Thread(target=_reap, args=(service, stop), daemon=True, name="hpdp-reaper")
         reaper.start()
         print(
-            f"Worker {service.ctx.worker} on {settings.queue_name} at {settings.redis_url} ({pool} warm kernels)."
+            f"Worker {service.ctx.worker} on queue {settings.queue_name} at {settings.redis_url}, "
+            f"{pool} warm kernels."
         )
         try:
             work(settings.redis_url, settings.queue_name, service.execute, burst=burst, name=name)
@@ -179,7 +182,8 @@ def scheduler(
     with bootstrap_runs(settings, pool_size=pool if settings.queue == "thread" else 0) as service:
         ticker = Scheduler(service)
         print(
-            f"Scheduler {service.ctx.worker}: {len(service.ctx.log.schedules())} schedules, queue {settings.queue}.",
+            f"Scheduler {service.ctx.worker}: {len(service.ctx.log.schedules())} schedules, "
+            f"queue {settings.queue}.",
             flush=True,
         )
         try:

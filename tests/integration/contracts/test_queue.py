@@ -47,8 +47,12 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QueueCase]:
     queue, drain = _queue(request.param)
     runner = FakeRunner()
     ctx = RunContext(
-        runner=lambda: runner, tracker=FakeTracker, queue=queue, log=SQLiteRunLog(tmp_path / "runs.sqlite"),
-        home=tmp_path, heartbeat_s=3600,
+        runner=lambda: runner,
+        tracker=FakeTracker,
+        queue=queue,
+        log=SQLiteRunLog(tmp_path / "runs.sqlite"),
+        home=tmp_path,
+        heartbeat_s=3600,
     )
     service = RunService(ctx)
     nb = write_notebook(tmp_path / "nb.ipynb", SMALL[0] + 'fail = ""\n', SMALL[1])

@@ -97,6 +97,12 @@ def test_the_engine_is_registered_with_papermill(nb: Path, tmp_path: Path) -> No
     from hpdp.adapters.runners.warm_engine import WarmKernelEngine
 
     assert papermill_engines.get_engine("hpdp") is WarmKernelEngine
-    pm.execute_notebook(str(nb), str(tmp_path / "pm.ipynb"), parameters={"x": 5}, engine_name="hpdp",
-                        kernel_name="python3", progress_bar=False)
+    pm.execute_notebook(
+        str(nb),
+        str(tmp_path / "pm.ipynb"),
+        parameters={"x": 5},
+        engine_name="hpdp",
+        kernel_name="python3",
+        progress_bar=False,
+    )
     assert "done 5" in outputs(tmp_path / "pm.ipynb")

@@ -35,7 +35,9 @@ def service(workspace: Path) -> Iterator[RunService]:
         yield s
 
 
-def test_every_run_is_an_mlflow_run_with_metrics_tags_and_output(service: RunService, nb: Path, workspace: Path) -> None:
+def test_every_run_is_an_mlflow_run_with_metrics_tags_and_output(
+    service: RunService, nb: Path, workspace: Path
+) -> None:
     record = service.run(RunRequest(str(nb), {"threshold": 0.7}, experiment="scoring"))
     assert record.status is RunStatus.FINISHED, record.reason
     assert (workspace / "mlflow.db").is_file()
@@ -51,10 +53,14 @@ def test_every_run_is_an_mlflow_run_with_metrics_tags_and_output(service: RunSer
     assert tracked["artifacts"] == ["scored.ipynb"]
     assert list((workspace / "mlruns").rglob("scored.ipynb"))  # artifacts stay in the workspace
     client = service.ctx.built("tracker").client
-    assert [m.value for m in client.get_metric_history(record.tracking_id, "score")] == pytest.approx([0.5, 0.6, 0.7])
+    assert [m.value for m in client.get_metric_history(record.tracking_id, "score")] == pytest.approx(
+        [0.5, 0.6, 0.7]
+    )
 
 
-def test_a_failed_run_is_failed_in_mlflow_with_the_failing_cell_and_output(service: RunService, nb: Path) -> None:
+def test_a_failed_run_is_failed_in_mlflow_with_the_failing_cell_and_output(
+    service: RunService, nb: Path
+) -> None:
     record = service.run(RunRequest(str(nb), {"fail": True}))
     assert record.status is RunStatus.FAILED and record.reason == "RuntimeError: threshold too low"
     tracked = service.ctx.built("tracker").get_run(record.tracking_id)
@@ -100,8 +106,13 @@ def test_the_final_failure_of_a_scheduled_run_is_posted_to_the_webhook(
         record = service.run(RunRequest(str(nb), {"fail": True}, schedule="nightly"))
     assert record.status is RunStatus.FAILED
     [notice] = received
-    assert notice["event"] == "run.failed" and notice["schedule"] == "nightly" and notice["run_id"] == record.id
-    assert notice["reason"] == "RuntimeError: threshold too low" and notice["output_notebook"] == record.output_path
+    assert (
+        notice["event"] == "run.failed" and notice["schedule"] == "nightly" and notice["run_id"] == record.id
+    )
+    assert (
+        notice["reason"] == "RuntimeError: threshold too low"
+        and notice["output_notebook"] == record.output_path
+    )
 
 
 def test_the_child_process_tracker_logs_to_mlflow_and_reports_errors(workspace: Path) -> None:
