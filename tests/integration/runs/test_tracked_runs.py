@@ -131,3 +131,17 @@ def test_the_child_process_tracker_logs_to_mlflow_and_reports_errors(workspace: 
         child.close()
     seen = MLflowTracker(uri).get_run(run_id)
     assert seen["params"] == {"a": "1"} and seen["metrics"] == {"m": 2.5} and seen["status"] == "FINISHED"
+
+
+def test_hp_run_notebook_runs_from_python(workspace: Path, nb: Path) -> None:
+    import hpdp
+
+    with hpdp.open(home=workspace, db_engine="memory", tracker="memory") as hp:
+        record = hp.run_notebook(nb, {"threshold": 0.9})
+        queued = hp.run_notebook(nb, {"threshold": 0.1}, queue=True)
+        assert record.status is RunStatus.FINISHED and "scored 0.9" in Path(record.output_path).read_text()
+        assert queued.status is RunStatus.QUEUED
+    # closing the workbench waits for the queued run
+    from tests.e2e.runs_cli import runs
+
+    assert {r.status for r in runs(workspace)} == {RunStatus.FINISHED}
