@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -86,8 +87,9 @@ def build_runs(
         heartbeat_s=settings.run_heartbeat_s,
         stale_after_s=settings.run_stale_after_s,
     )
-    if size:  # a long-lived process: start warming kernels now
+    if size:  # a long-lived process: start warming kernels now, and load the tracker meanwhile
         ctx.built("runner")
+        threading.Thread(target=ctx.built, args=("tracker",), name="hpdp-tracker-load", daemon=True).start()
     if prestart:  # a one-shot run: the tracking process starts loading MLflow now
         ctx.built("tracker")
     return RunService(ctx)
