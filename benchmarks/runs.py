@@ -109,8 +109,8 @@ def papermill_api(nb: Path, out: Path, runs: int) -> dict:
     return timed("papermill API in a loop (import counted once)", runs, total=result["total"])
 
 
-def hpdp_cli(nb: Path, home: Path, runs: int) -> dict:
-    env = env_for(home)
+def hpdp_cli(nb: Path, home: Path, runs: int, tracker: str = "mlflow") -> dict:
+    env = env_for(home, HPDP_TRACKER=tracker)
     each = []
     for i in range(runs):
         start = time.perf_counter()
@@ -118,7 +118,8 @@ def hpdp_cli(nb: Path, home: Path, runs: int) -> dict:
             [str(BIN / "hpdp"), "run", str(nb), "-p", "x", str(i)], env=env, check=True, capture_output=True
         )
         each.append(time.perf_counter() - start)
-    return timed("hpdp run CLI, a process per run (MLflow)", runs, each)
+    what = "MLflow" if tracker == "mlflow" else "no tracking store"
+    return timed(f"hpdp run CLI, a process per run ({what})", runs, each)
 
 
 def free_port() -> int:
@@ -211,12 +212,15 @@ def main() -> None:
             papermill_cli(nb, out, args.runs),
             papermill_api(nb, out, args.runs),
             hpdp_cli(nb, tmp / "ws-cli", args.runs),
+            hpdp_cli(nb, tmp / "ws-cli-memory", args.runs, tracker="memory"),
         ]
         warm = warm_worker(nb, tmp / "ws-worker", args.runs, tmp)
         per = {r["way"]: r["per_run_s"] for r in rows}
         cli, api, one_shot = (per[k] for k in list(per)[:3])
         print("ratios (lower is better for hpdp):")
         print(f"  hpdp run CLI / papermill CLI          {one_shot / cli:5.2f}  (target <= 1.0)")
+        untracked = rows[3]["per_run_s"] / cli
+        print(f"  same, tracker=memory / papermill CLI  {untracked:5.2f}  (the rest is MLflow)")
         if warm:
             print(f"  warm worker / papermill API loop      {warm['per_run_s'] / api:5.2f}  (target <= 0.5)")
             print(f"  warm worker / papermill CLI           {warm['per_run_s'] / cli:5.2f}")
