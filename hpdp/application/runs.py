@@ -176,7 +176,7 @@ class RunService:
             reason = result.reason or f"tracking failed: {opened['error']}"
             return record, Execution(**{**result.__dict__, "ok": False, "reason": reason})
         tracker, tracking_id = opened["tracker"], opened["id"]
-        record = ctx.log.update(record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id))
+        record = ctx.log.get(record.id)
         try:
             _track_result(tracker, tracking_id, result, run_dir, _text(ctx.snapshot()))
         except Exception as exc:
@@ -188,15 +188,7 @@ class RunService:
         ctx, req = self.ctx, record.request
         try:
             tracker = ctx.built("tracker")
-            tags = {
-                "hpdp.notebook": req.notebook,
-                "hpdp.run_id": record.id,
-                "hpdp.queue": record.queue,
-                "hpdp.schedule": req.schedule or "",
-                "hpdp.attempt": str(req.attempt),
-                "hpdp.version": ctx.version,
-                "hpdp.snapshot_before": before,
-            }
+            tags = run_tags(ctx, record, before)
             opened["id"] = tracker.start_run(
                 req.experiment or DEFAULT_EXPERIMENT,
                 f"{Path(req.notebook).stem}-{record.id}",
@@ -205,6 +197,8 @@ class RunService:
                 parent_id=req.parent_tracking_id,
             )
             opened["tracker"] = tracker
+            # recorded at once: if this worker dies mid-run, whoever finds the run can close the tracked run
+            ctx.log.update(record.id, tracking_id=opened["id"], tracking_url=tracker.run_url(opened["id"]))
         except Exception as exc:
             log.exception("run %s could not be tracked", record.id)
             opened["error"] = f"{type(exc).__name__}: {exc}"
@@ -220,8 +214,12 @@ class RunService:
             if last < limit:
                 since = f"{last:%Y-%m-%d %H:%M:%S}"
                 reason = f"worker {rec.worker} stopped during the run (no heartbeat since {since} UTC)"
-                updated = ctx.log.update(rec.id, status=RunStatus.FAILED, ended=ctx.clock(), reason=reason)
-                _end_tracking(ctx, updated)
+                updated = ctx.log.update_if(
+                    rec.id, RunStatus.RUNNING, status=RunStatus.FAILED, ended=ctx.clock(), reason=reason
+                )
+                if updated is None:  # finished meanwhile, or another process reaped it
+                    continue
+                updated = _end_tracking(ctx, updated)
                 from hpdp.application.scheduling import after_failure
 
                 after_failure(ctx, updated)
@@ -252,17 +250,44 @@ def _track_result(
     tracker.end_run(run_id, "FINISHED" if result.ok else "FAILED")
 
 
-def _end_tracking(ctx: RunContext, record: RunRecord) -> None:
-    if not record.tracking_id:
-        return
+def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
+    """Close the tracked run of an abandoned run as FAILED (opening one if its worker died before that)."""
+    output = ctx.home / "runs" / record.id / Path(record.request.notebook).name
     try:
         tracker = ctx.built("tracker")
-        tracker.set_tags(record.tracking_id, {"hpdp.failure": record.reason or ""})
-        if record.output_path and Path(record.output_path).is_file():
-            tracker.log_artifact(record.tracking_id, Path(record.output_path))
-        tracker.end_run(record.tracking_id, "FAILED")
+        tracking_id = record.tracking_id
+        if not tracking_id:
+            tracking_id = tracker.start_run(
+                record.request.experiment or DEFAULT_EXPERIMENT,
+                f"{Path(record.request.notebook).stem}-{record.id}",
+                params=record.request.parameters,
+                tags=run_tags(ctx, record, ""),
+                parent_id=record.request.parent_tracking_id,
+            )
+            record = ctx.log.update(
+                record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id)
+            )
+        tracker.set_tags(tracking_id, {"hpdp.failure": record.reason or ""})
+        if output.is_file():
+            tracker.log_artifact(tracking_id, output)
+            record = ctx.log.update(record.id, output_path=str(output))
+        tracker.end_run(tracking_id, "FAILED")
     except Exception:
-        log.exception("could not mark tracked run %s failed", record.tracking_id)
+        log.exception("could not mark the tracked run of %s failed", record.id)
+    return record
+
+
+def run_tags(ctx: RunContext, record: RunRecord, before: str) -> dict[str, str]:
+    req = record.request
+    return {
+        "hpdp.notebook": req.notebook,
+        "hpdp.run_id": record.id,
+        "hpdp.queue": record.queue,
+        "hpdp.schedule": req.schedule or "",
+        "hpdp.attempt": str(req.attempt),
+        "hpdp.version": ctx.version,
+        "hpdp.snapshot_before": before,
+    }
 
 
 def notebook_metrics(run_dir: Path) -> list[tuple[str, float, int]]:

@@ -106,6 +106,10 @@ class AbstractRunLog(ABC):
     def update(self, run_id: str, **changes: Any) -> RunRecord: ...
 
     @abstractmethod
+    def update_if(self, run_id: str, expected: RunStatus, **changes: Any) -> RunRecord | None:
+        """Apply the changes only if the run still has the expected status; None if it had not."""
+
+    @abstractmethod
     def claim(self, run_id: str, worker: str, now: datetime) -> RunRecord | None:
         """Move a QUEUED run to RUNNING for this worker; None if someone else took it or it is not queued."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import signal
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def redis_env(workspace: Path, nb: Path) -> Iterator[dict[str, str]]:
         db_engine="memory",
         queue="redis",
         redis_url=url,
-        queue_name=f"q{workspace.parent.name[-12:]}",
+        queue_name=f"q{uuid.uuid4().hex[:10]}",
         run_heartbeat_s="0.5",
         run_stale_after_s="4",
     )
@@ -194,7 +195,11 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_others_still_run(
     try:
         [failed] = wait_for(lambda: runs(workspace, status=RunStatus.FAILED), timeout=120)
         assert failed.id == record.id and "worker doomed stopped during the run" in failed.reason
-        wait_for(lambda: tracker(workspace).get_run(failed.tracking_id)["status"] == "FAILED", timeout=60)
+        # the run is closed in MLflow too (opened there if the worker died before it could)
+        [closed] = wait_for(
+            lambda: [r for r in runs(workspace) if r.id == record.id and r.tracking_id], timeout=60
+        )
+        wait_for(lambda: tracker(workspace).get_run(closed.tracking_id)["status"] == "FAILED", timeout=60)
         assert hpdp(redis_env, "run", str(nb), "--queue").returncode == 0
         wait_for(lambda: runs(workspace, status=RunStatus.FINISHED), timeout=120)
     finally:

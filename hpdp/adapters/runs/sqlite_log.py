@@ -94,6 +94,17 @@ class SQLiteRunLog(AbstractRunLog):
             self._exec(f"UPDATE runs SET {sets} WHERE id = ?", (*values, run_id))
         return self.get(run_id)
 
+    def update_if(self, run_id: str, expected: RunStatus, **changes: Any) -> RunRecord | None:
+        unknown = set(changes) - set(_RUN_COLUMNS)
+        if unknown or not changes:
+            raise ValueError(f"not run columns: {unknown}")
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        values = tuple(v.value if isinstance(v, RunStatus) else _iso(v) for v in changes.values())
+        cur = self._exec(
+            f"UPDATE runs SET {sets} WHERE id = ? AND status = ?", (*values, run_id, expected.value)
+        )
+        return self.get(run_id) if cur.rowcount == 1 else None
+
     def claim(self, run_id: str, worker: str, now: datetime) -> RunRecord | None:
         cur = self._exec(
             "UPDATE runs SET status = 'running', worker = ?, started = ?, heartbeat = ? "

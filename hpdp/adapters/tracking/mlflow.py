@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from hpdp.application.runs_ports import AbstractTracker
 
 PARENT_TAG = "mlflow.parentRunId"
+
+
+@contextmanager
+def _creation_lock(uri: str) -> Iterator[None]:
+    """MLflow creates a new SQLite store's tables on first use; two processes doing it at once collide."""
+    if not uri.startswith("sqlite:///"):
+        yield
+        return
+    import fcntl
+
+    lock = Path(uri.removeprefix("sqlite:///") + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class MLflowTracker(AbstractTracker):
@@ -30,7 +50,8 @@ class MLflowTracker(AbstractTracker):
             if self._client is None:
                 from mlflow.tracking import MlflowClient
 
-                self._client = MlflowClient(tracking_uri=self.tracking_uri)
+                with _creation_lock(self.tracking_uri):
+                    self._client = MlflowClient(tracking_uri=self.tracking_uri)
             return self._client
 
     def experiment_id(self, name: str, create: bool = True) -> str | None:
