@@ -185,6 +185,7 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_others_still_run(
         queued = hpdp(redis_env, "run", str(nb), "--queue", "-p", "mode", "sleep")
         assert queued.returncode == 0, queued.stderr
         [record] = wait_for(lambda: runs(workspace, status=RunStatus.RUNNING), timeout=120)
+        wait_for(lambda: runs(workspace)[0].tracking_id, timeout=120)  # the tracked run is open: mid-run
         wait_for(
             lambda: Path(record.output_path or workspace / "runs" / record.id / "job.ipynb").is_file(),
             timeout=60,

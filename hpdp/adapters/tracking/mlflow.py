@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,21 @@ def _creation_lock(uri: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _create_sqlite_store(uri: str) -> None:
+    """Create a new SQLite store aside, then move it into place: a killed process leaves no half store."""
+    if not uri.startswith("sqlite:///"):
+        return
+    path = Path(uri.removeprefix("sqlite:///"))
+    if path.exists():
+        return
+    from mlflow.tracking import MlflowClient
+
+    aside = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    aside.unlink(missing_ok=True)
+    MlflowClient(tracking_uri=f"sqlite:///{aside}")  # creates and migrates the tables
+    os.replace(aside, path)
+
+
 class MLflowTracker(AbstractTracker):
     name = "mlflow"
 
@@ -51,6 +67,7 @@ class MLflowTracker(AbstractTracker):
                 from mlflow.tracking import MlflowClient
 
                 with _creation_lock(self.tracking_uri):
+                    _create_sqlite_store(self.tracking_uri)
                     self._client = MlflowClient(tracking_uri=self.tracking_uri)
             return self._client
 
