@@ -30,7 +30,7 @@ test: setup
 	$(BIN)/ruff check hpdp tests benchmarks
 	$(BIN)/lint-imports
 	.ci/with-servers $(BIN)/python -m pytest -n 2 -q tests
-	HPDP_HOME=$$(mktemp -d) $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+	HPDP_HOME=$$(mktemp -d) $(BIN)/python -m pytest -n 2 --dist loadscope -q -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 bench: setup
 	$(BIN)/python benchmarks/store.py
