@@ -33,6 +33,7 @@ test: setup
 bench: setup
 	.ci/with-servers $(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/magic.py
+	$(BIN)/python benchmarks/runs.py
 
 clean:
 	rm -rf $(VENV) .hpdp .ci-run

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hpdp.application.workbench import Workbench
 
-__all__ = ["__version__", "load_ipython_extension", "open"]
+__all__ = ["__version__", "load_ipython_extension", "log_metric", "open"]
 __version__ = "0.1.0"
 
 
@@ -29,3 +29,10 @@ def load_ipython_extension(ip: Any) -> None:
     from hpdp.presentation.magic.magic import load
 
     load(ip)
+
+
+def log_metric(name: str, value: float, step: int | None = None) -> bool:
+    """Inside a notebook run, record a metric into the run's tracked run; returns False outside a run."""
+    from hpdp.application.metrics import log_metric as _log_metric
+
+    return _log_metric(name, value, step)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +25,14 @@ class Workbench:
         *,
         output_format: str = OutputFormat.POLARS,
         ingestion: IngestionService | None = None,
+        runs: Callable[[], Any] | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
         self.output_format = OutputFormat(output_format)
         self._ingestion = ingestion
+        self._runs_factory = runs
+        self._runs: Any = None
 
     @property
     def ingestion(self) -> IngestionService:
@@ -94,7 +97,29 @@ class Workbench:
             return self.store.read(table_or_data, format=OutputFormat.ARROW)
         return table_or_data
 
+    def run_notebook(
+        self,
+        notebook: str | Path,
+        parameters: dict[str, Any] | None = None,
+        *,
+        experiment: str | None = None,
+        queue: bool = False,
+        timeout_s: float | None = None,
+    ) -> Any:
+        """Run a parameterized notebook (tracked); returns its RunRecord. `queue=True` returns once queued."""
+        from hpdp.domain.runs import RunRequest
+
+        if self._runs is None:
+            if self._runs_factory is None:
+                raise UnsupportedError("This workbench has no notebook runs; open it with hpdp.open().")
+            self._runs = self._runs_factory()
+        params = dict(parameters or {})
+        request = RunRequest(str(notebook), params, experiment=experiment, timeout_s=timeout_s)
+        return self._runs.submit(request) if queue else self._runs.run(request)
+
     def close(self) -> None:
+        if self._runs is not None:
+            self._runs.close()
         self.store.close()
 
     def __enter__(self) -> Workbench:

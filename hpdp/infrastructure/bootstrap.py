@@ -29,7 +29,13 @@ def bootstrap(
     if store is None:
         store = build_store(settings, registries)
     ingestion = build_ingestion(settings, registries, store, open_source)
-    return Workbench(store, processor, output_format=settings.output_format, ingestion=ingestion)
+    return Workbench(
+        store,
+        processor,
+        output_format=settings.output_format,
+        ingestion=ingestion,
+        runs=lambda: _runs(settings),
+    )
 
 
 def build_ingestion(
@@ -40,6 +46,12 @@ def build_ingestion(
     sources = registries.sources
     catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
     return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)))
+
+
+def _runs(settings: Settings) -> object:
+    from hpdp.infrastructure.runs_bootstrap import build_runs
+
+    return build_runs(settings)
 
 
 def build_store(settings: Settings, registries: Registries) -> AbstractStore:

@@ -26,6 +26,16 @@ SOURCES = {
     "memory": "hpdp.adapters.sources.memory:MemorySource",
 }
 
+RUNNERS = {"papermill": "hpdp.adapters.runners.papermill:PapermillRunner"}
+TRACKERS = {
+    "mlflow": "hpdp.adapters.tracking.mlflow:MLflowTracker",
+    "memory": "hpdp.adapters.memory_runs:FakeTracker",
+}
+QUEUES = {
+    "thread": "hpdp.adapters.queues.thread:ThreadQueue",
+    "redis": "hpdp.adapters.queues.redis:RedisQueue",
+}
+
 
 @dataclass
 class Registries:
@@ -34,3 +44,6 @@ class Registries:
         default_factory=lambda: Registry("hpdp.processors", PROCESSORS, "HPDP_PROCESSOR_ENGINE")
     )
     sources: Registry = field(default_factory=lambda: Registry("hpdp.sources", SOURCES, "kind"))
+    runners: Registry = field(default_factory=lambda: Registry("hpdp.runners", RUNNERS, "HPDP_RUNNER"))
+    trackers: Registry = field(default_factory=lambda: Registry("hpdp.trackers", TRACKERS, "HPDP_TRACKER"))
+    queues: Registry = field(default_factory=lambda: Registry("hpdp.queues", QUEUES, "HPDP_QUEUE"))

@@ -25,8 +25,22 @@ class Settings(BaseSettings):
     output_format: str = Field(default="polars", description="result type of hp.sql and hp.table")
     extension_dir: Path | None = Field(default=None, description="DuckDB extension folder")
     sources_file: Path | None = Field(default=None, description="sources.yaml (default: in HPDP_HOME)")
+    # notebook runs
+    runner: str = Field(default="papermill", description="notebook runner")
+    run_kernel: str = Field(default="python3", description="kernel of every run (python3: this environment)")
+    run_pool_size: int = Field(default=0, ge=0, description="warm kernels kept ready by an in-process runner")
+    queue: str = Field(default="thread", description="run queue: thread (local) or redis")
+    queue_workers: int = Field(default=2, ge=1, description="runs at once in the thread queue")
+    queue_name: str = Field(default="hpdp", description="Redis queue name")
+    redis_url: str | None = Field(default=None, description="Redis URL for the redis queue")
+    tracker: str = Field(default="mlflow", description="run tracker: mlflow or memory")
+    mlflow_tracking_uri: str | None = Field(default=None, description="default $HPDP_HOME/mlflow.db")
+    mlflow_ui_url: str | None = Field(default=None, description="MLflow UI base URL for run links")
+    webhook_url: str | None = Field(default=None, description="gets a JSON POST on a final failure")
+    run_heartbeat_s: float = Field(default=5.0, gt=0, description="how often a running run reports")
+    run_stale_after_s: float = Field(default=60.0, gt=0, description="a running run silent this long failed")
 
-    @field_validator("db_engine", "processor_engine", "output_format", mode="before")
+    @field_validator("db_engine", "processor_engine", "output_format", "queue", "tracker", "runner", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -54,6 +68,9 @@ class Settings(BaseSettings):
             return venv_dir
         except OSError:
             return self.resolved_home() / "duckdb_extensions"
+
+    def resolved_tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.resolved_home() / 'mlflow.db'}"
 
     def masked(self) -> dict[str, str]:
         """The effective settings as HPDP_ variables, secrets masked."""

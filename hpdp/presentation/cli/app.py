@@ -126,10 +126,11 @@ def demo() -> None:
         run_demo(hp)
 
 
-from hpdp.presentation.cli import ingest, jupyter  # noqa: E402
+from hpdp.presentation.cli import ingest, jupyter, runs  # noqa: E402
 
 jupyter.register(app)
 ingest.register(app)
+runs.register(app)
 
 
 def main() -> None:

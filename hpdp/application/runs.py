@@ -1,0 +1,326 @@
+"""Use cases of notebook runs: check and queue a run, execute it on a worker, find abandoned runs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hpdp.application.metrics import METRICS_FILE
+from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
+from hpdp.application.runs_ports import (
+    AbstractNotifier,
+    AbstractQueue,
+    AbstractRunLog,
+    AbstractRunner,
+    AbstractTracker,
+)
+from hpdp.domain.runs import Execution, RunRecord, RunRequest, RunStatus
+
+log = logging.getLogger(__name__)
+DEFAULT_EXPERIMENT = "notebooks"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class RunContext:
+    """What the run use cases need; built by the composition root."""
+
+    runner: Callable[[], AbstractRunner]  # built on first use: a queue-only process starts no kernels
+    tracker: Callable[[], AbstractTracker]
+    queue: AbstractQueue
+    log: AbstractRunLog
+    home: Path
+    notifier: AbstractNotifier | None = None
+    snapshot: Callable[[], int | None] = lambda: None
+    worker: str = "local"
+    version: str = ""
+    heartbeat_s: float = 5.0
+    stale_after_s: float = 60.0
+    clock: Callable[[], datetime] = utcnow
+    _built: dict[str, Any] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(
+        default_factory=lambda: {"runner": threading.Lock(), "tracker": threading.Lock()}
+    )
+
+    def built(self, name: str) -> Any:
+        """The runner or tracker, built once on first use (each under its own lock, so both build at once)."""
+        with self._locks[name]:
+            if name not in self._built:
+                self._built[name] = getattr(self, name)()
+            return self._built[name]
+
+
+class RunService:
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        ctx.queue.bind(self.execute)
+
+    def close(self) -> None:
+        ctx = self.ctx
+        ctx.queue.close()
+        for name in ("runner", "tracker"):
+            closer = getattr(ctx._built.get(name), "close", None)
+            if closer is not None:
+                closer()
+        closer = getattr(ctx.snapshot, "close", None)
+        if closer is not None:
+            closer()
+        ctx.log.close()
+
+    def __enter__(self) -> RunService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- submitting -------------------------------------------------------------------------------
+    def prepare(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
+        """Check the parameters against the notebook (before any kernel starts); record the run as queued."""
+        path = Path(request.notebook).expanduser().resolve()
+        declared = declared_parameters(load_notebook(path))
+        params = check_parameters(declared, request.parameters, notebook=path.name, from_text=from_text)
+        now = self.ctx.clock()
+        record = RunRecord(
+            id=new_run_id(now),
+            request=RunRequest(**{**request.__dict__, "notebook": str(path), "parameters": params}),
+            status=RunStatus.QUEUED,
+            queue=self.ctx.queue.name,
+            created=now,
+        )
+        self.ctx.log.add(record)
+        return record
+
+    def submit(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
+        record = self.prepare(request, from_text=from_text)
+        self.ctx.queue.submit(record.id)
+        return record
+
+    def run(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
+        """Run in this process and return the finished record."""
+        record = self.prepare(request, from_text=from_text)
+        self.ctx.built("runner")  # parameters are fine: kernels may start now
+        threading.Thread(target=self.ctx.built, args=("tracker",), daemon=True).start()
+        self.execute(record.id)
+        return self.ctx.log.get(record.id)
+
+    def wait(self, run_ids: list[str], timeout_s: float | None = None, poll_s: float = 0.5) -> list[RunRecord]:
+        """Block until every run is done; returns their records."""
+        import time
+
+        self.ctx.queue.wait(run_ids, timeout_s)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            self.reap_stale()
+            records = [self.ctx.log.get(r) for r in run_ids]
+            if all(r.status.done for r in records) or (deadline is not None and time.monotonic() > deadline):
+                return records
+            time.sleep(poll_s)
+
+    # -- executing (the worker side) ----------------------------------------------------------------
+    def execute(self, run_id: str) -> None:
+        ctx = self.ctx
+        record = ctx.log.claim(run_id, ctx.worker, ctx.clock())
+        if record is None:
+            return
+        beat = _Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
+        beat.start()
+        try:
+            record, result = self._execute(record)
+        finally:
+            beat.stop()
+        status = RunStatus.FINISHED if result.ok else RunStatus.FAILED
+        record = ctx.log.update(
+            run_id, status=status, ended=ctx.clock(), reason=result.reason, output_path=result.output_path
+        )
+        if not result.ok:
+            from hpdp.application.scheduling import after_failure
+
+            after_failure(ctx, record)
+
+    def _execute(self, record: RunRecord) -> tuple[RunRecord, Execution]:
+        """Run the notebook while another thread opens the tracked run (MLflow's start-up overlaps it)."""
+        ctx, req = self.ctx, record.request
+        run_dir = ctx.home / "runs" / record.id
+        output = run_dir / Path(req.notebook).name
+        before = _text(ctx.snapshot())
+        opened: dict[str, Any] = {}
+        opening = threading.Thread(target=self._open_tracking, args=(record, before, opened), name="hpdp-track")
+        opening.start()
+        try:
+            params = {**req.parameters, "hpdp_run_id": record.id, "hpdp_run_dir": str(run_dir)}
+            result = ctx.built("runner").execute(Path(req.notebook), output, params, timeout_s=req.timeout_s)
+        except Exception as exc:  # a broken runner still ends the run as FAILED with the reason
+            log.exception("run %s could not execute", record.id)
+            result = Execution(False, str(output), 0.0, reason=f"{type(exc).__name__}: {exc}")
+        finally:
+            opening.join()
+        if "error" in opened:
+            reason = result.reason or f"tracking failed: {opened['error']}"
+            return record, Execution(**{**result.__dict__, "ok": False, "reason": reason})
+        tracker, tracking_id = opened["tracker"], opened["id"]
+        record = ctx.log.get(record.id)
+        try:
+            _track_result(tracker, tracking_id, result, run_dir, _text(ctx.snapshot()))
+        except Exception as exc:
+            log.exception("run %s could not be tracked", record.id)
+            result = Execution(**{**result.__dict__, "ok": False, "reason": f"tracking failed: {exc}"})
+        return record, result
+
+    def _open_tracking(self, record: RunRecord, before: str, opened: dict[str, Any]) -> None:
+        ctx, req = self.ctx, record.request
+        try:
+            tracker = ctx.built("tracker")
+            tags = run_tags(ctx, record, before)
+            opened["id"] = tracker.start_run(
+                req.experiment or DEFAULT_EXPERIMENT,
+                f"{Path(req.notebook).stem}-{record.id}",
+                params=req.parameters,
+                tags=tags,
+                parent_id=req.parent_tracking_id,
+            )
+            opened["tracker"] = tracker
+            # recorded at once: if this worker dies mid-run, whoever finds the run can close the tracked run
+            ctx.log.update(record.id, tracking_id=opened["id"], tracking_url=tracker.run_url(opened["id"]))
+        except Exception as exc:
+            log.exception("run %s could not be tracked", record.id)
+            opened["error"] = f"{type(exc).__name__}: {exc}"
+
+    # -- abandoned runs -----------------------------------------------------------------------------
+    def reap_stale(self) -> list[RunRecord]:
+        """Runs still marked running whose worker stopped sending heartbeats end as FAILED with the reason."""
+        ctx = self.ctx
+        limit = ctx.clock() - timedelta(seconds=ctx.stale_after_s)
+        reaped = []
+        for rec in ctx.log.list(status=RunStatus.RUNNING, limit=10_000):
+            last = rec.heartbeat or rec.started or rec.created
+            if last < limit:
+                since = f"{last:%Y-%m-%d %H:%M:%S}"
+                reason = f"worker {rec.worker} stopped during the run (no heartbeat since {since} UTC)"
+                updated = ctx.log.update_if(
+                    rec.id, RunStatus.RUNNING, status=RunStatus.FAILED, ended=ctx.clock(), reason=reason
+                )
+                if updated is None:  # finished meanwhile, or another process reaped it
+                    continue
+                updated = _end_tracking(ctx, updated)
+                from hpdp.application.scheduling import after_failure
+
+                after_failure(ctx, updated)
+                reaped.append(updated)
+        return reaped
+
+
+def _track_result(tracker: AbstractTracker, run_id: str, result: Execution, run_dir: Path, after: str) -> None:
+    metrics = {
+        "wall_time_s": result.wall_s,
+        "cpu_time_s": result.cpu_s,
+        "peak_memory_mb": result.peak_memory_mb,
+        "cells_executed": float(result.cells_executed),
+    }
+    if result.failed_cell is not None:
+        metrics["failed_cell"] = float(result.failed_cell)
+    tracker.log_metrics(run_id, metrics)
+    for name, value, step in notebook_metrics(run_dir):
+        tracker.log_metrics(run_id, {name: value}, step=step)
+    tags = {"hpdp.snapshot_after": after}
+    if result.reason:
+        tags["hpdp.failure"] = result.reason[:4000]
+    tracker.set_tags(run_id, tags)
+    if Path(result.output_path).is_file():
+        tracker.log_artifact(run_id, Path(result.output_path))
+    tracker.end_run(run_id, "FINISHED" if result.ok else "FAILED")
+
+
+def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
+    """Close the tracked run of an abandoned run as FAILED (opening one if its worker died before that)."""
+    output = ctx.home / "runs" / record.id / Path(record.request.notebook).name
+    try:
+        tracker = ctx.built("tracker")
+        tracking_id = record.tracking_id
+        if not tracking_id:
+            tracking_id = tracker.start_run(
+                record.request.experiment or DEFAULT_EXPERIMENT,
+                f"{Path(record.request.notebook).stem}-{record.id}",
+                params=record.request.parameters,
+                tags=run_tags(ctx, record, ""),
+                parent_id=record.request.parent_tracking_id,
+            )
+            record = ctx.log.update(record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id))
+        tracker.set_tags(tracking_id, {"hpdp.failure": record.reason or ""})
+        if output.is_file():
+            tracker.log_artifact(tracking_id, output)
+            record = ctx.log.update(record.id, output_path=str(output))
+        tracker.end_run(tracking_id, "FAILED")
+    except Exception:
+        log.exception("could not mark the tracked run of %s failed", record.id)
+    return record
+
+
+def run_tags(ctx: RunContext, record: RunRecord, before: str) -> dict[str, str]:
+    req = record.request
+    return {
+        "hpdp.notebook": req.notebook,
+        "hpdp.run_id": record.id,
+        "hpdp.queue": record.queue,
+        "hpdp.schedule": req.schedule or "",
+        "hpdp.attempt": str(req.attempt),
+        "hpdp.version": ctx.version,
+        "hpdp.snapshot_before": before,
+    }
+
+
+def notebook_metrics(run_dir: Path) -> list[tuple[str, float, int]]:
+    """Metrics the notebook logged with hpdp.log_metric, in order: (name, value, step)."""
+    file = run_dir / METRICS_FILE
+    if not file.is_file():
+        return []
+    out: list[tuple[str, float, int]] = []
+    seen: dict[str, int] = {}
+    for line in file.read_text().splitlines():
+        try:
+            item = json.loads(line)
+            name, value = str(item["name"]), float(item["value"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        step = item.get("step")
+        out.append((name, value, int(step) if isinstance(step, int) else seen.get(name, 0)))
+        seen[name] = seen.get(name, 0) + 1
+    return out
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class _Heartbeat:
+    def __init__(self, beat: Callable[[], Any], every_s: float) -> None:
+        self._beat, self._every = beat, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="hpdp-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self._beat()
+            except Exception:
+                log.exception("heartbeat failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()

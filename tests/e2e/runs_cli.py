@@ -1,0 +1,60 @@
+"""Running `hpdp` as a subprocess for the notebook-run tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hpdp.adapters.runs.sqlite_log import SQLiteRunLog
+from hpdp.domain.runs import RunRecord
+
+
+def env_for(home: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HPDP_") or k.startswith("HPDP_TEST_")}
+    env.update({"HPDP_HOME": str(home), **{f"HPDP_{k.upper()}": v for k, v in settings.items()}})
+    return env
+
+
+def hpdp(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hpdp", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:  # the child keeps its own handle
+        return subprocess.Popen([sys.executable, "-m", "hpdp", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 60) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for(what: Callable[[], Any], timeout: float = 120, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = what()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"gave up waiting after {timeout} s")
+
+
+def runs(home: Path, **filters: Any) -> list[RunRecord]:
+    log = SQLiteRunLog(home / "runs.sqlite")
+    try:
+        return log.list(**filters)
+    finally:
+        log.close()
