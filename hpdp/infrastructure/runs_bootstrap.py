@@ -70,7 +70,7 @@ def build_runs(
             factory = ChildProcessTracker
         return factory(settings.resolved_tracking_uri(), home / "mlruns", settings.mlflow_ui_url)
 
-    import hpdp
+    from importlib.metadata import version
 
     ctx = RunContext(
         runner=make_runner,
@@ -81,7 +81,7 @@ def build_runs(
         notifier=notifier,
         snapshot=_snapshot_reader(settings, registries),
         worker=worker or f"{socket.gethostname()}:{os.getpid()}",
-        version=hpdp.__version__,
+        version=version("hpdp"),
         heartbeat_s=settings.run_heartbeat_s,
         stale_after_s=settings.run_stale_after_s,
     )
