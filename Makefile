@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint servers-up servers-down bench clean
+.PHONY: setup run test lint bench clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,7 @@ test: setup
 bench: setup
 	.ci/with-servers $(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/magic.py
+	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/runs.py
 
 clean:
