@@ -8,10 +8,12 @@ process, all threads) is steadier on a busy machine; both are the best of the in
   floor        httpx GET + orjson parse of every page, nothing kept: no client can be faster
                (also with Python's cyclic GC paused, as hpdp does while pages arrive)
   pandas       httpx + orjson + pandas DataFrame + DuckDB INSERT (a common hand-written loader)
-  hpdp append  `hp.ingest` into DuckLake: incremental cursor, loop/total checks, one atomic commit
+  hpdp append  `hp.ingest` into DuckLake with the defaults (`parser: auto`: Arrow's C++ JSON reader, text
+               kept as text): incremental cursor, loop/total checks, one atomic commit
   hpdp merge   the same with `mode: merge` on the id
-  prefetch     hpdp append with `prefetch: true` (the next page downloads while the current one converts)
-  arrow parser hpdp with `parser: arrow`: each body parsed by Arrow's C++ JSON reader, no Python rows
+  python       hpdp with `parser: python` (orjson, then the records to Arrow in one call)
+  prefetch     hpdp python append with `prefetch: true` (the next page downloads while one converts)
+  arrow parser hpdp with `parser: arrow` (as auto, and ISO-8601 strings become timestamps)
   dlt          dlt's REST source into DuckDB, when dlt is installed (skipped otherwise)
 """
 
@@ -134,7 +136,7 @@ def pandas_duckdb(url: str, folder: Path) -> int:
     return rows
 
 
-def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = False, parser: str = "python") -> int:
+def hpdp_ingest(url: str, folder: Path, mode: str, prefetch: bool = False, parser: str = "auto") -> int:
     import yaml
 
     import hpdp
@@ -206,7 +208,9 @@ def main() -> None:
                 "httpx + pandas + DuckDB": lambda: pandas_duckdb(url, folder),
                 "hpdp ingest (append)": lambda: hpdp_ingest(url, folder, "append"),
                 "hpdp ingest (merge)": lambda: hpdp_ingest(url, folder, "merge"),
-                "hpdp append, prefetch": lambda: hpdp_ingest(url, folder, "append", prefetch=True),
+                "hpdp append, python": lambda: hpdp_ingest(url, folder, "append", parser="python"),
+                "hpdp merge, python": lambda: hpdp_ingest(url, folder, "merge", parser="python"),
+                "hpdp python, prefetch": lambda: hpdp_ingest(url, folder, "append", True, "python"),
                 "hpdp append, arrow parser": lambda: hpdp_ingest(url, folder, "append", parser="arrow"),
                 "hpdp merge, arrow parser": lambda: hpdp_ingest(url, folder, "merge", parser="arrow"),
             }

@@ -73,12 +73,15 @@ def digest(records: list[Any]) -> int | None:
     return zlib.crc32(orjson.dumps([len(records), records[0], records[-1]], option=orjson.OPT_SORT_KEYS))
 
 
-def arrow_body(content: bytes, path: str, where: str) -> tuple[pa.Table, dict[str, Any]] | None:
-    """`parser: arrow`: parse a one-line JSON object body with Arrow's C++ reader, records at a top-level
-    key, without building Python objects for the rows. Returns the records and the other top-level fields
-    (for pagination), or None when the body does not fit (the caller then parses it in Python).
+def arrow_body(
+    content: bytes, path: str, where: str, keep_text: bool = False
+) -> tuple[pa.Table, dict[str, Any]] | None:
+    """Parse a one-line JSON object body with Arrow's C++ reader, records at a top-level key, without
+    building Python objects for the rows. Returns the records and the other top-level fields (for
+    pagination), or None when the body does not fit (the caller then parses it in Python).
 
-    Arrow's reader types ISO-8601 strings as timestamps."""
+    Arrow's reader types ISO-8601 strings as timestamps (`parser: arrow`); with `keep_text` (`parser: auto`)
+    such a body is read again with those fields as strings, so the types match the Python parser's."""
     import io
 
     import pyarrow.json as pj
@@ -88,6 +91,9 @@ def arrow_body(content: bytes, path: str, where: str) -> tuple[pa.Table, dict[st
     options = pj.ReadOptions(block_size=len(content) + 64, use_threads=False)
     try:
         body = pj.read_json(io.BytesIO(content), read_options=options)
+        if keep_text and _has_timestamp(body.schema):
+            parse = pj.ParseOptions(explicit_schema=pa.schema([_as_text(f) for f in body.schema]))
+            body = pj.read_json(io.BytesIO(content), read_options=options, parse_options=parse)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if body.num_rows != 1:
@@ -106,6 +112,25 @@ def arrow_body(content: bytes, path: str, where: str) -> tuple[pa.Table, dict[st
             wider = pa.timestamp("us", field.type.tz)
             table = table.set_column(index, pa.field(field.name, wider), table.column(index).cast(wider))
     return table, meta
+
+
+def _has_timestamp(schema: pa.Schema) -> bool:
+    return any(_text_type(f.type) != f.type for f in schema)
+
+
+def _as_text(field: pa.Field) -> pa.Field:
+    return field.with_type(_text_type(field.type))
+
+
+def _text_type(dtype: pa.DataType) -> pa.DataType:
+    """The same type with every timestamp (inferred from an ISO-8601 string) back to a string."""
+    if pa.types.is_timestamp(dtype):
+        return pa.string()
+    if pa.types.is_struct(dtype):
+        return pa.struct([_as_text(dtype.field(i)) for i in range(dtype.num_fields)])
+    if pa.types.is_list(dtype):
+        return pa.list_(_as_text(dtype.value_field))
+    return dtype
 
 
 def table_digest(table: pa.Table) -> int | None:

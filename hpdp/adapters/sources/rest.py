@@ -26,12 +26,15 @@ class RestSource(AbstractSource):
             raise ConfigError(
                 f"Source {spec.name!r} has pagination type {self.style!r}; use one of: {', '.join(STYLES)}."
             )
-        parser = str(spec.option("parser", "python"))
-        if parser not in ("python", "arrow"):
-            raise ConfigError(f"Source {spec.name!r} has parser {parser!r}; use python or arrow.")
-        if parser == "arrow" and (not spec.records or "." in spec.records):
+        parser = str(spec.option("parser", "auto"))
+        if parser not in ("auto", "python", "arrow"):
+            raise ConfigError(f"Source {spec.name!r} has parser {parser!r}; use auto, python or arrow.")
+        top_level = bool(spec.records) and "." not in spec.records
+        if parser == "arrow" and not top_level:
             raise ConfigError(f"Source {spec.name!r} uses parser: arrow, which needs `records` at a top-level key.")
-        self.arrow = parser == "arrow"
+        # auto: Arrow's reader where the body fits (records at a top-level key), text kept as text
+        self.arrow = parser == "arrow" or (parser == "auto" and top_level)
+        self.keep_text = parser == "auto"
         self.http = HttpClient(spec)
 
     def _first_params(self, start: Any) -> dict[str, Any]:
@@ -61,7 +64,7 @@ class RestSource(AbstractSource):
         while pending is not None:
             response = pending.result()
             where = str(response.url)
-            fast = arrow_body(response.content, self.spec.records, where) if self.arrow else None
+            fast = arrow_body(response.content, self.spec.records, where, self.keep_text) if self.arrow else None
             if fast is not None:
                 table, body = fast
                 fingerprint = table_digest(table)

@@ -138,3 +138,21 @@ def test_the_arrow_parser_needs_a_top_level_records_key(open_hp, api_url):
     hp = open_hp({"items": source(api_url, parser="arrow", records="data.rows")})
     with pytest.raises(ConfigError, match="parser: arrow, which needs `records` at a top-level key"):
         hp.ingest("items")
+
+
+@pytest.mark.parametrize("style", ["next_link", "cursor", "offset", "page"])
+def test_the_default_parser_gives_the_python_parsers_types_and_rows(open_hp, api_url, style):
+    records = STYLES[style].get("records", "data")
+    hp = open_hp(
+        {
+            "items": source(api_url, style, records=records),
+            "py": {**source(api_url, style, parser="python", records=records), "table": "py"},
+        }
+    )
+    hp.ingest("items")
+    hp.ingest("py")
+    schema = "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY 1"
+    assert hp.sql(schema, ["items"], format="arrow").to_pylist() == hp.sql(schema, ["py"], format="arrow").to_pylist()
+    assert hp.sql("SELECT typeof(updated_at) AS t FROM items LIMIT 1", format="arrow").to_pylist() == [{"t": "VARCHAR"}]
+    diff = "SELECT count(*) AS n FROM ((FROM items EXCEPT FROM py) UNION ALL (FROM py EXCEPT FROM items))"
+    assert hp.sql(diff, format="arrow").to_pylist() == [{"n": 0}]
