@@ -73,29 +73,51 @@ def digest(records: list[Any]) -> int | None:
     return zlib.crc32(orjson.dumps([len(records), records[0], records[-1]], option=orjson.OPT_SORT_KEYS))
 
 
-def arrow_body(
-    content: bytes, path: str, where: str, keep_text: bool = False
-) -> tuple[pa.Table, dict[str, Any]] | None:
-    """Parse a one-line JSON object body with Arrow's C++ reader, records at a top-level key, without
-    building Python objects for the rows. Returns the records and the other top-level fields (for
+class ArrowBodyParser:
+    """Parses one-line JSON object bodies with Arrow's C++ reader, records at a top-level key, without
+    building Python objects for the rows. A call returns the records and the other top-level fields (for
     pagination), or None when the body does not fit (the caller then parses it in Python).
 
-    Arrow's reader types ISO-8601 strings as timestamps (`parser: arrow`); with `keep_text` (`parser: auto`)
-    such a body is read again with those fields as strings, so the types match the Python parser's."""
-    import io
+    Arrow's reader types ISO-8601 strings as timestamps (`parser: arrow`). With `keep_text` (`parser: auto`)
+    those fields stay strings, as the Python parser gives them: the first body that has one is read again
+    with an explicit schema, which later pages of the load reuse, so each page is still parsed once."""
 
-    import pyarrow.json as pj
+    def __init__(self, path: str, keep_text: bool) -> None:
+        self.path = path
+        self.keep_text = keep_text
+        self._schema: pa.Schema | None = None
 
-    if b"\n" in content.strip() or not content.lstrip().startswith(b"{"):
-        return None
-    options = pj.ReadOptions(block_size=len(content) + 64, use_threads=False)
-    try:
-        body = pj.read_json(io.BytesIO(content), read_options=options)
-        if keep_text and _has_timestamp(body.schema):
-            parse = pj.ParseOptions(explicit_schema=pa.schema([_as_text(f) for f in body.schema]))
+    def __call__(self, content: bytes, where: str) -> tuple[pa.Table, dict[str, Any]] | None:
+        if b"\n" in content.strip() or not content.lstrip().startswith(b"{"):
+            return None
+        try:
+            body = self._read(content)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if self._schema is None:
+                return None
+            self._schema = None  # a field changed type: infer again for this page
+            try:
+                body = self._read(content)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return None
+        return _records(body, self.path, where)
+
+    def _read(self, content: bytes) -> pa.Table:
+        import io
+
+        import pyarrow.json as pj
+
+        options = pj.ReadOptions(block_size=len(content) + 64, use_threads=False)
+        parse = pj.ParseOptions(explicit_schema=self._schema) if self._schema is not None else None
+        body = pj.read_json(io.BytesIO(content), read_options=options, parse_options=parse)
+        if self.keep_text and _has_timestamp(body.schema):
+            self._schema = pa.schema([_as_text(f) for f in body.schema])
+            parse = pj.ParseOptions(explicit_schema=self._schema)
             body = pj.read_json(io.BytesIO(content), read_options=options, parse_options=parse)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+        return body
+
+
+def _records(body: pa.Table, path: str, where: str) -> tuple[pa.Table, dict[str, Any]] | None:
     if body.num_rows != 1:
         return None
     if path not in body.column_names:

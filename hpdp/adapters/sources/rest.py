@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from hpdp.adapters.sources.http import HttpClient
-from hpdp.adapters.sources.records import arrow_body, at_path, digest, records_at, table_digest, to_table
+from hpdp.adapters.sources.records import ArrowBodyParser, at_path, digest, records_at, table_digest, to_table
 from hpdp.application.sources import AbstractSource, Page
 from hpdp.domain.errors import ConfigError
 from hpdp.domain.sources import SourceError, SourceSpec
@@ -33,8 +33,8 @@ class RestSource(AbstractSource):
         if parser == "arrow" and not top_level:
             raise ConfigError(f"Source {spec.name!r} uses parser: arrow, which needs `records` at a top-level key.")
         # auto: Arrow's reader where the body fits (records at a top-level key), text kept as text
-        self.arrow = parser == "arrow" or (parser == "auto" and top_level)
-        self.keep_text = parser == "auto"
+        arrow = parser == "arrow" or (parser == "auto" and top_level)
+        self.arrow = ArrowBodyParser(spec.records, keep_text=parser == "auto") if arrow else None
         self.http = HttpClient(spec)
 
     def _first_params(self, start: Any) -> dict[str, Any]:
@@ -64,7 +64,7 @@ class RestSource(AbstractSource):
         while pending is not None:
             response = pending.result()
             where = str(response.url)
-            fast = arrow_body(response.content, self.spec.records, where, self.keep_text) if self.arrow else None
+            fast = self.arrow(response.content, where) if self.arrow else None
             if fast is not None:
                 table, body = fast
                 fingerprint = table_digest(table)
