@@ -6,7 +6,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from hpdp.adapters.sources.records import arrow_body, records_at, table_digest, to_table
+from hpdp.adapters.sources.records import ArrowBodyParser, records_at, table_digest, to_table
 from hpdp.domain.sources import SourceError
 
 
@@ -27,7 +27,7 @@ def test_records_at_a_path_and_clear_errors():
 
 def test_the_arrow_reader_gives_records_and_the_other_fields():
     body = orjson.dumps({"data": [{"id": 1, "at": "2024-01-01T00:00:00Z", "o": {"z": "1"}}], "next": "p2"})
-    table, meta = arrow_body(body, "data", "u")
+    table, meta = ArrowBodyParser("data", keep_text=False)(body, "u")
     assert meta == {"next": "p2"}
     assert table.schema.field("at").type == pa.timestamp("us")
     assert table.column("o").to_pylist() == [{"z": "1"}]
@@ -35,10 +35,29 @@ def test_the_arrow_reader_gives_records_and_the_other_fields():
 
 
 def test_the_arrow_reader_handles_empty_pages_and_declines_what_it_cannot_read():
-    table, meta = arrow_body(b'{"data": [], "next": null}', "data", "u")
+    table, meta = ArrowBodyParser("data", keep_text=False)(b'{"data": [], "next": null}', "u")
     assert table.num_rows == 0 and meta == {"next": None}
-    assert arrow_body(b'{\n "data": [{"a": 1}]\n}', "data", "u") is None  # several lines: Python parses it
-    assert arrow_body(b"[1, 2]", "data", "u") is None
-    assert arrow_body(b'{"data": [1, 2]}', "data", "u") is None
+    assert (
+        ArrowBodyParser("data", keep_text=False)(b'{\n "data": [{"a": 1}]\n}', "u") is None
+    )  # several lines: Python parses it
+    assert ArrowBodyParser("data", keep_text=False)(b"[1, 2]", "u") is None
+    assert ArrowBodyParser("data", keep_text=False)(b'{"data": [1, 2]}', "u") is None
     with pytest.raises(SourceError, match="has no 'rows' in its body"):
-        arrow_body(b'{"data": []}', "rows", "u")
+        ArrowBodyParser("rows", keep_text=False)(b'{"data": []}', "u")
+
+
+def test_the_auto_parser_keeps_iso_strings_as_text_on_every_page():
+    parse = ArrowBodyParser("data", keep_text=True)
+    first, _ = parse(b'{"data": [{"id": 1, "at": "2024-01-01T00:00:00", "o": {"t": "2024-01-02"}}]}', "u")
+    second, _ = parse(b'{"data": [{"id": 2, "at": "2024-01-03T00:00:00", "o": {"t": "2024-01-04"}}]}', "u")
+    for table in (first, second):
+        assert table.schema.field("at").type == pa.string()
+        assert table.schema.field("o").type == pa.struct([("t", pa.string())])
+    assert second.column("at").to_pylist() == ["2024-01-03T00:00:00"]
+
+
+def test_the_auto_parser_infers_again_when_a_field_changes_type():
+    parse = ArrowBodyParser("data", keep_text=True)
+    parse(b'{"data": [{"id": 1, "at": "2024-01-01T00:00:00"}]}', "u")
+    table, _ = parse(b'{"data": [{"id": "x-2", "at": "2024-01-03T00:00:00"}]}', "u")
+    assert table.column("id").to_pylist() == ["x-2"]
