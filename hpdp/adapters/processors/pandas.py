@@ -7,13 +7,14 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from hpdp.adapters.processors.shapes import aggregate_schema, as_arrow, check_columns, is_numeric, scalar
+from hpdp.adapters.arrow import to_arrow
+from hpdp.adapters.processors.shapes import aggregate_schema, check_columns, is_numeric, scalar
 from hpdp.application.ports import AbstractProcessor
 from hpdp.domain.model import Aggregation, ColumnSummary, Condition
 
 
 def _frame(data: Any) -> tuple[pd.DataFrame, pa.Table]:
-    table = as_arrow(data)
+    table = to_arrow(data)
     return table.to_pandas(types_mapper=pd.ArrowDtype), table
 
 
@@ -43,7 +44,7 @@ class PandasProcessor(AbstractProcessor):
         return out
 
     def _shape(self, data: Any) -> tuple[int, int, int]:
-        table = as_arrow(data)
+        table = to_arrow(data)
         return table.num_rows, table.num_columns, table.nbytes
 
     def _filter(self, data: Any, conditions: list[Condition]) -> pa.Table:

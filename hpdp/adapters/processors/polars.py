@@ -7,7 +7,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from hpdp.adapters.processors.shapes import aggregate_schema, as_arrow, check_columns, is_numeric, scalar
+from hpdp.adapters.arrow import to_arrow
+from hpdp.adapters.processors.shapes import aggregate_schema, check_columns, is_numeric, scalar
 from hpdp.application.ports import AbstractProcessor
 from hpdp.domain.model import Aggregation, ColumnSummary, Condition
 
@@ -17,7 +18,7 @@ def _frame(data: Any) -> tuple[pl.DataFrame, pa.Table]:
         data = data.collect()
     if isinstance(data, pl.DataFrame):
         return data, data.to_arrow()
-    table = as_arrow(data)
+    table = to_arrow(data)
     return pl.from_arrow(table), table  # type: ignore[return-value]
 
 

@@ -6,15 +6,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from hpdp.adapters.arrow import to_arrow
 from hpdp.domain.errors import HpdpError
 from hpdp.domain.model import Aggregation
 
-__all__ = ["aggregate_schema", "as_arrow", "check_columns", "is_numeric", "scalar"]
-
-
-def as_arrow(data: Any) -> pa.Table:
-    return to_arrow(data)
+__all__ = ["aggregate_schema", "check_columns", "is_numeric", "scalar"]
 
 
 def is_numeric(dtype: pa.DataType) -> bool:
