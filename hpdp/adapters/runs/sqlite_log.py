@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,14 +49,37 @@ def _dt(value: str | None) -> datetime | None:
 
 
 class SQLiteRunLog(AbstractRunLog):
+    timeout_s = 30.0
+
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
-        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("PRAGMA busy_timeout = 30000")
-        if self.path != ":memory:":
-            self._con.execute("PRAGMA journal_mode = WAL")
-        self._con.executescript(_SCHEMA)
+        self._con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False)
+        self._con.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Switch to WAL and create the tables, waiting while another process does the same.
+
+        SQLite answers a journal-mode change that meets another connection's lock with SQLITE_BUSY at once,
+        without calling the busy handler (the pragma runs inside a read transaction), so the wait is ours.
+        """
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                if self.path != ":memory:":
+                    self._con.execute("PRAGMA journal_mode = WAL")
+                self._con.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise RunError(
+                        f"The run log {self.path} stayed locked for {self.timeout_s:g} s ({exc}); "
+                        "stop the process that holds it, or point HPDP_HOME at another folder."
+                    ) from None
+                time.sleep(0.02)
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
