@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-fast lint bench clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,11 @@ lint: setup
 
 test: setup
 	$(BIN)/ruff check hpdp tests benchmarks
-	.ci/with-servers $(BIN)/python -m pytest -n 2 -q tests
+	.ci/with-servers $(BIN)/python -m pytest -n 2 -q --durations=25 tests
+
+# The inner loop: unit tests and the integration tests that need no server and no kernel.
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 -q tests/unit tests/integration -m "not postgres and not redis_queue and not kernel"
 
 bench: setup
 	.ci/with-servers $(BIN)/python benchmarks/store.py

@@ -10,6 +10,28 @@ from pathlib import Path
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TESTS = Path(__file__).resolve().parent
+# Markers given by place: `pytestmark` in a conftest.py marks nothing, so folders and files are marked here.
+MARKED_PLACES = {
+    "integration/sources": ("sources",),
+    "e2e/test_ingest_cli.py": ("sources",),
+    "integration/runs": ("kernel",),
+    "e2e/jupyter": ("kernel",),
+    "e2e/test_runs_cli.py": ("kernel",),
+}
+# Fixtures that need a server started by `.ci/with-servers`.
+SERVER_FIXTURES = {"pg_url": "postgres", "pg_server_url": "postgres", "redis_env": "redis_queue"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.path)).resolve().relative_to(TESTS).as_posix()
+        for place, marks in MARKED_PLACES.items():
+            if where == place or where.startswith(place + "/"):
+                for mark in marks:
+                    item.add_marker(mark)
+        for fixture in set(getattr(item, "fixturenames", ())) & set(SERVER_FIXTURES):
+            item.add_marker(SERVER_FIXTURES[fixture])
 
 
 def need_server(variable: str, what: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,7 +192,7 @@ class DuckDBCellRunner:
         except duckdb.Error as exc:
             if atomic:
                 _rollback(con)
-            raise _error(exc, index, len(statements), atomic) from exc
+            raise _error(exc, index, len(statements), atomic, self.store.relation_names) from exc
         except BaseException:
             if atomic:
                 _rollback(con)
@@ -241,9 +241,15 @@ def _short(sql: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _error(exc: duckdb.Error, index: int = 0, count: int = 1, rolled_back: bool = False) -> HpdpError:
+def _error(
+    exc: duckdb.Error,
+    index: int = 0,
+    count: int = 1,
+    rolled_back: bool = False,
+    known: Callable[[], Collection[str]] | None = None,
+) -> HpdpError:
     """DuckDB's message with its hint and the `LINE n: ... ^` position, as one short error."""
-    err = translate(exc)
+    err = translate(exc, known=known)
     detail: str = getattr(err, "detail", str(exc))
     extra = [line for line in detail.splitlines()[1:] if line.strip() and not line.startswith("Did you mean")]
     head = str(err)

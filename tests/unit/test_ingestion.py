@@ -103,3 +103,21 @@ def test_a_workbench_without_a_catalog_says_so():
 
     with pytest.raises(UnsupportedError, match="no sources catalog"):
         Workbench(store=None, processor=PolarsProcessor()).ingest("x")  # type: ignore[arg-type]
+
+
+def test_a_load_leaves_the_garbage_collector_alone(hp):
+    """Loads run inside long-lived servers beside other threads: process-wide state stays as it was."""
+    import gc
+
+    seen = []
+
+    class Watching(MemorySource):
+        def _pages(self, start):
+            for page in super()._pages(start):
+                seen.append(gc.isenabled())
+                yield page
+
+    ingest = IngestionService(hp.store, lambda: {"s": spec([rows(1), rows(2)])}, Watching)
+    assert gc.isenabled()
+    ingest.ingest("s")
+    assert seen == [True, True] and gc.isenabled()

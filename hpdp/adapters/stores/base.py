@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from hpdp.adapters.arrow import to_arrow
 from hpdp.adapters.stores import extensions
-from hpdp.adapters.stores.errors import first_line, translate
+from hpdp.adapters.stores.errors import first_line, translate, user_relations
 from hpdp.application.ports import AbstractBatch, AbstractStore, StoreOptions
 from hpdp.domain.errors import InputFileError, UnknownTableError, WriteError
 from hpdp.domain.model import OutputFormat, TableInfo, WriteMode, WriteResult
@@ -206,7 +206,7 @@ class DuckDBEngineStore(AbstractStore):
             try:
                 return self._retrying(run)
             except duckdb.Error as exc:
-                raise translate(exc, table=table) from exc
+                raise translate(exc, table=table, known=self.relation_names) from exc
 
     @contextmanager
     def _catalog_as_of(self, as_of: int | None) -> Iterator[None]:
@@ -218,7 +218,11 @@ class DuckDBEngineStore(AbstractStore):
             try:
                 return self.con.sql(query, params=params) if params else self.con.sql(query)
             except duckdb.Error as exc:
-                raise translate(exc) from exc
+                raise translate(exc, known=self.relation_names) from exc
+
+    def relation_names(self) -> set[str]:
+        """The user's tables and views (hidden tables left out); call it with the store's lock held."""
+        return user_relations(self.con, CATALOG, INTERNAL_PREFIX)
 
     def tables(self) -> list[TableInfo]:
         with self._lock:

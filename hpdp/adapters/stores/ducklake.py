@@ -21,7 +21,6 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
     engine = "ducklake"
     extensions_needed = ("ducklake", "sqlite")
     parquet_compression = "lz4_raw"
-    commit_attempts = 8
 
     def _location(self) -> str:
         url = self.options.url

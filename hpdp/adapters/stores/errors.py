@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 
 import duckdb
 
@@ -16,13 +17,18 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def translate(exc: duckdb.Error, *, table: str | None = None) -> HpdpError:
-    """The user-facing error for a DuckDB failure; the full text stays on `detail`."""
+def translate(
+    exc: duckdb.Error, *, table: str | None = None, known: Callable[[], Collection[str]] | None = None
+) -> HpdpError:
+    """The user-facing error for a DuckDB failure; the full text stays on `detail`.
+
+    `known` gives the user's own tables and views: a suggestion for a missing table names only one of them.
+    """
     text = str(exc).strip()
     missing = _MISSING_TABLE.search(text)
     if missing and isinstance(exc, duckdb.CatalogException):
         name = table or missing.group(1)
-        hint = _did_you_mean(text)
+        hint = _did_you_mean(text, known)
         err: HpdpError = UnknownTableError(
             f"Table {name!r} does not exist{hint}; run `hpdp tables` to list the tables."
         )
@@ -40,8 +46,23 @@ def translate(exc: duckdb.Error, *, table: str | None = None) -> HpdpError:
     return err
 
 
-def _did_you_mean(text: str) -> str:
+def _did_you_mean(text: str, known: Callable[[], Collection[str]] | None) -> str:
     match = re.search(r'Did you mean "([^"]+)"', text)
-    if not match:
+    if not match or known is None:
         return ""
-    return f" (did you mean {match.group(1).split('.')[-1]!r}?)"
+    name = match.group(1).split(".")[-1]
+    try:
+        ours = known()
+    except duckdb.Error:
+        return ""
+    return f" (did you mean {name!r}?)" if name in ours else ""
+
+
+def user_relations(con: duckdb.DuckDBPyConnection, catalog: str, hidden_prefix: str) -> set[str]:
+    """Names of the tables and views in the store's catalog and the session's temporary views."""
+    databases = f"('{catalog}', 'temp')"
+    rows = con.execute(
+        f"SELECT table_name FROM duckdb_tables() WHERE NOT internal AND database_name IN {databases} "
+        f"UNION SELECT view_name FROM duckdb_views() WHERE NOT internal AND database_name IN {databases}"
+    ).fetchall()
+    return {name for (name,) in rows if not name.startswith(hidden_prefix)}

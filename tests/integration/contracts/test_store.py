@@ -156,6 +156,17 @@ def test_an_unknown_table_is_one_clear_error(store):
         store.sql("SELECT * FROM nope")
 
 
+def test_a_missing_table_suggests_only_the_users_own_tables(store):
+    for query in ("SELECT * FROM nope", "SELECT * FROM pg_enums", "SELECT * FROM duckdb_table"):
+        with pytest.raises(UnknownTableError) as empty:
+            store.sql(query)
+        assert "did you mean" not in str(empty.value), str(empty.value)
+    store.write("people", people())
+    store.write("_hpdp_people", people())
+    with pytest.raises(UnknownTableError, match="did you mean 'people'"):
+        store.sql("SELECT * FROM peple")
+
+
 def test_malformed_sql_is_a_query_error_and_the_store_stays_usable(store):
     with pytest.raises(QueryError, match="syntax error"):
         store.sql("SELEC 1")

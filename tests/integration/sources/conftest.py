@@ -12,8 +12,6 @@ from hpdp.application.workbench import Workbench
 from tests.integration.sources.api import Api, build_app
 from tests.integration.sources.servers import serve_asgi
 
-pytestmark = pytest.mark.sources
-
 
 @pytest.fixture
 def api() -> Api:
