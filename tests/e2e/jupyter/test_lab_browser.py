@@ -107,10 +107,17 @@ def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str]) 
         try:
             page = browser.new_page()
             page.goto(f"{base}/lab/tree/query.ipynb?reset&token={token}")
+            # JupyterLab drops a cell run while the notebook's kernel is still starting (no output, no error):
+            # wait until the kernel is connected and idle, as its status indicator shows.
+            status = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator")
+            expect(status).to_have_attribute("data-status", "idle", timeout=90_000)
+            expect(page.locator(".jp-NotebookPanel-toolbar")).to_contain_text("hpdp")
             editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
-            expect(editor).to_be_visible(timeout=60_000)
             editor.click()
+            # keys typed in command mode are notebook shortcuts: type only once the cell's editor has focus
+            expect(page.locator(".jp-NotebookPanel .jp-Cell .cm-editor.cm-focused")).to_have_count(1)
             page.keyboard.type("%%sql\nSELECT range AS n, 42 AS answer FROM range(3)")
+            expect(editor).to_contain_text("SELECT range AS n, 42 AS answer FROM range(3)")
             page.keyboard.press("Shift+Enter")
             table = page.locator(".jp-OutputArea-output .hpdp-sql-result table")
             expect(table).to_be_visible(timeout=60_000)
@@ -119,6 +126,5 @@ def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str]) 
             expect(table.locator("tbody td").nth(1)).to_have_text("42")
             caption = page.locator(".jp-OutputArea-output .hpdp-sql-result small").last
             expect(caption).to_contain_text("3 rows")
-            expect(page.locator(".jp-NotebookPanel-toolbar")).to_contain_text("hpdp")
         finally:
             browser.close()
