@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
 from pathlib import Path
 
 import duckdb
+from filelock import FileLock
 
 
 def connect(extension_dir: Path, extensions: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
@@ -30,8 +30,7 @@ def load(con: duckdb.DuckDBPyConnection, name: str, extension_dir: Path) -> None
         return
     except duckdb.Error:
         pass
-    with open(extension_dir / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with FileLock(extension_dir / ".install.lock"):
         try:
             con.execute(f"LOAD {name}")
         except duckdb.Error:

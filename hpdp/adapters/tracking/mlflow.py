@@ -20,16 +20,12 @@ def _creation_lock(uri: str) -> Iterator[None]:
     if not uri.startswith("sqlite:///"):
         yield
         return
-    import fcntl
+    from filelock import FileLock
 
     lock = Path(uri.removeprefix("sqlite:///") + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(lock):
+        yield
 
 
 def _create_sqlite_store(uri: str) -> None:
