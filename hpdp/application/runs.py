@@ -47,6 +47,9 @@ class RunContext:
     notifier: AbstractNotifier | None = None
     snapshot: Callable[[], int | None] = lambda: None
     worker: str = "local"
+    process: str | None = None  # this process, as the run log records it for the runs it executes
+    # whether a recorded process still runs: True, False, or None when it cannot tell (another host)
+    alive: Callable[[str], bool | None] = lambda process: None
     version: str = ""
     heartbeat_s: float = 5.0
     stale_after_s: float = 60.0
@@ -133,7 +136,7 @@ class RunService:
     # -- executing (the worker side) ----------------------------------------------------------------
     def execute(self, run_id: str) -> None:
         ctx = self.ctx
-        record = ctx.log.claim(run_id, ctx.worker, ctx.clock())
+        record = ctx.log.claim(run_id, ctx.worker, ctx.clock(), ctx.process)
         if record is None:
             return
         beat = _Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
@@ -201,15 +204,18 @@ class RunService:
 
     # -- abandoned runs -----------------------------------------------------------------------------
     def reap_stale(self) -> list[RunRecord]:
-        """Runs still marked running whose worker stopped sending heartbeats end as FAILED with the reason."""
+        """Runs still marked running whose worker's process has ended, or (on another host) that stopped
+        sending heartbeats, end as FAILED with the reason."""
         ctx = self.ctx
         limit = ctx.clock() - timedelta(seconds=ctx.stale_after_s)
         reaped = []
         for rec in ctx.log.list(status=RunStatus.RUNNING, limit=10_000):
             last = rec.heartbeat or rec.started or rec.created
-            if last < limit:
+            ended = rec.process is not None and ctx.alive(rec.process) is False
+            if ended or last < limit:
                 since = f"{last:%Y-%m-%d %H:%M:%S}"
-                reason = f"worker {rec.worker} stopped during the run (no heartbeat since {since} UTC)"
+                why = "its process ended" if ended else f"no heartbeat since {since} UTC"
+                reason = f"worker {rec.worker} stopped during the run ({why})"
                 updated = ctx.log.update_if(
                     rec.id, RunStatus.RUNNING, status=RunStatus.FAILED, ended=ctx.clock(), reason=reason
                 )

@@ -110,7 +110,7 @@ class AbstractRunLog(ABC):
         """Apply the changes only if the run still has the expected status; None if it had not."""
 
     @abstractmethod
-    def claim(self, run_id: str, worker: str, now: datetime) -> RunRecord | None:
+    def claim(self, run_id: str, worker: str, now: datetime, process: str | None = None) -> RunRecord | None:
         """Move a QUEUED run to RUNNING for this worker; None if someone else took it or it is not queued."""
 
     @abstractmethod

@@ -71,6 +71,7 @@ class RunRecord:
     worker: str | None = None
     heartbeat: datetime | None = None
     not_before: datetime | None = None
+    process: str | None = None  # the executing process ("host:pid:start"), so a dead one is seen at once
 
     @property
     def duration_s(self) -> float | None:

@@ -72,6 +72,8 @@ def build_runs(
 
     from importlib.metadata import version
 
+    from hpdp.adapters.runs import liveness
+
     ctx = RunContext(
         runner=make_runner,
         tracker=make_tracker,
@@ -81,6 +83,8 @@ def build_runs(
         notifier=notifier,
         snapshot=_snapshot_reader(settings, registries),
         worker=worker or f"{socket.gethostname()}:{os.getpid()}",
+        process=liveness.this_process(),
+        alive=liveness.alive,
         version=version("hpdp"),
         heartbeat_s=settings.run_heartbeat_s,
         stale_after_s=settings.run_stale_after_s,

@@ -149,8 +149,6 @@ def redis_env(workspace: Path, nb: Path) -> Iterator[dict[str, str]]:
         queue="redis",
         redis_url=url,
         queue_name=f"q{uuid.uuid4().hex[:10]}",
-        run_heartbeat_s="0.5",
-        run_stale_after_s="4",
     )
 
 

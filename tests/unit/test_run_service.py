@@ -91,6 +91,18 @@ def test_a_run_whose_worker_stopped_sending_heartbeats_ends_failed(tmp_path: Pat
     assert h.service.ctx.log.get(record.id).status is RunStatus.FAILED
 
 
+def test_a_run_whose_worker_process_ended_fails_at_once_whatever_its_heartbeat(tmp_path: Path, nb: Path) -> None:
+    h = harness(tmp_path)
+    ended, running = (h.service.prepare(RunRequest(str(nb))) for _ in range(2))
+    h.service.ctx.log.claim(ended.id, "killed", h.clock(), "host:1:1.0")
+    h.service.ctx.log.claim(running.id, "busy", h.clock(), "host:2:2.0")
+    h.service.ctx.alive = lambda process: process == "host:2:2.0"
+    [reaped] = h.service.reap_stale()  # no time has passed: the heartbeats are fresh
+    assert reaped.id == ended.id and "worker killed stopped during the run (its process ended)" in reaped.reason
+    assert h.service.ctx.log.get(running.id).status is RunStatus.RUNNING
+    assert h.service.ctx.log.get(running.id).process == "host:2:2.0"
+
+
 def test_a_run_is_claimed_by_one_worker_only(tmp_path: Path, nb: Path) -> None:
     h = harness(tmp_path)
     record = h.service.prepare(RunRequest(str(nb)))

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ _RUN_COLUMNS = (
     "worker",
     "heartbeat",
     "not_before",
+    "process",
 )
 _DATES = ("created", "started", "ended", "heartbeat", "not_before")
 
@@ -70,6 +72,7 @@ class SQLiteRunLog(AbstractRunLog):
                 if self.path != ":memory:":
                     self._con.execute("PRAGMA journal_mode = WAL")
                 self._con.executescript(_SCHEMA)
+                self._migrate()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc):
@@ -80,6 +83,13 @@ class SQLiteRunLog(AbstractRunLog):
                         "stop the process that holds it, or point HPDP_HOME at another folder."
                     ) from None
                 time.sleep(0.02)
+
+    def _migrate(self) -> None:
+        """Columns added since a log was created."""
+        columns = {row[1] for row in self._con.execute("PRAGMA table_info(runs)").fetchall()}
+        if "process" not in columns:
+            with suppress(sqlite3.OperationalError):  # added meanwhile by another process
+                self._con.execute("ALTER TABLE runs ADD COLUMN process TEXT")
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -126,11 +136,11 @@ class SQLiteRunLog(AbstractRunLog):
         cur = self._exec(f"UPDATE runs SET {sets} WHERE id = ? AND status = ?", (*values, run_id, expected.value))
         return self.get(run_id) if cur.rowcount == 1 else None
 
-    def claim(self, run_id: str, worker: str, now: datetime) -> RunRecord | None:
+    def claim(self, run_id: str, worker: str, now: datetime, process: str | None = None) -> RunRecord | None:
         cur = self._exec(
-            "UPDATE runs SET status = 'running', worker = ?, started = ?, heartbeat = ? "
+            "UPDATE runs SET status = 'running', worker = ?, started = ?, heartbeat = ?, process = ? "
             "WHERE id = ? AND status = 'queued'",
-            (worker, _iso(now), _iso(now), run_id),
+            (worker, _iso(now), _iso(now), process, run_id),
         )
         return self.get(run_id) if cur.rowcount == 1 else None
 
@@ -165,6 +175,7 @@ class SQLiteRunLog(AbstractRunLog):
             worker,
             heartbeat,
             not_before,
+            process,
         ) = row
         return RunRecord(
             id=id_,
@@ -181,6 +192,7 @@ class SQLiteRunLog(AbstractRunLog):
             worker=worker,
             heartbeat=_dt(heartbeat),
             not_before=_dt(not_before),
+            process=process,
         )
 
     # -- schedules --------------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def worker(
 
 
 def _reap(service: Any, stop: threading.Event) -> None:
-    while not stop.wait(max(service.ctx.stale_after_s / 2, 1.0)):
+    while not stop.wait(service.ctx.heartbeat_s):  # a dead local worker is seen at once; remote ones by age
         try:
             service.reap_stale()
         except Exception as exc:  # keep watching; report once per failure

@@ -42,3 +42,24 @@ def test_several_processes_open_a_new_log_at_once(tmp_path: Path) -> None:
         ]
         errors = [p.communicate(timeout=60)[1] for p in procs]
         assert all(p.returncode == 0 for p in procs), errors
+
+
+def test_a_log_made_before_runs_recorded_their_process_opens_and_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE runs (id TEXT PRIMARY KEY, status TEXT NOT NULL, queue TEXT NOT NULL, schedule TEXT, "
+            "request TEXT NOT NULL, created TEXT NOT NULL, started TEXT, ended TEXT, output_path TEXT, "
+            "tracking_id TEXT, tracking_url TEXT, reason TEXT, worker TEXT, heartbeat TEXT, not_before TEXT)"
+        )
+        old.execute(
+            "INSERT INTO runs (id, status, queue, request, created) VALUES "
+            """('r1', 'queued', 'thread', '{"notebook": "a.ipynb"}', '2026-01-01T00:00:00+00:00')"""
+        )
+    old.close()
+    log = SQLiteRunLog(path)
+    [record] = log.list()
+    assert record.process is None
+    claimed = log.claim("r1", "w", record.created, "host:1:1.0")
+    assert claimed is not None and claimed.process == "host:1:1.0"
+    log.close()
