@@ -79,8 +79,13 @@ def check_parameters(
     for name, value in given.items():
         if name in INJECTED:
             raise ParameterError(f"{name!r} is set by hpdp for every run; remove it from the parameters.")
+        if not declared:
+            raise ParameterError(
+                f"{notebook} takes no parameters (no cell is tagged 'parameters'); tag the cell that sets "
+                f"{name!r} and its other defaults with 'parameters', then pass them again."
+            )
         if name not in declared:
-            known = ", ".join(sorted(declared)) or "none (the notebook has no cell tagged 'parameters')"
+            known = ", ".join(sorted(declared))
             raise ParameterError(f"{notebook} has no parameter {name!r}; its parameters are: {known}.")
         checked[name] = _convert(declared[name], value, notebook, from_text)
     return checked

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hpdp.adapters.runners.kernel_pool import KernelPool, kernel_pid, own_event_loop
+from hpdp.adapters.runners.kernel_pool import KernelPool, kernel_language, kernel_pid, own_event_loop
 from hpdp.application.runs_ports import AbstractRunner
+from hpdp.domain.errors import HpdpError
 from hpdp.domain.runs import Execution
 
 ERROR_CELL_TAG = "papermill-error-cell-tag"
@@ -93,6 +94,7 @@ class PapermillRunner(AbstractRunner):
         self, kernel_name: str = "python3", pool_size: int = 0, cwd: str | None = None, refill: bool = True
     ) -> None:
         self.kernel_name = kernel_name
+        self._language: str | None = None
         papermill_log = logging.getLogger("papermill")
         if not any(isinstance(f, _InjectedParameters) for f in papermill_log.filters):
             papermill_log.addFilter(_InjectedParameters())
@@ -120,11 +122,14 @@ class PapermillRunner(AbstractRunner):
         start = time.perf_counter()
         reason = None
         try:
+            if self._language is None:
+                self._language = kernel_language(self.kernel_name)
             pm.execute_notebook(
                 str(notebook),
                 str(output),
                 parameters=parameters,
                 kernel_name=self.kernel_name,
+                language=self._language,  # the run kernel's, whatever the notebook's metadata says (or lacks)
                 engine_name="hpdp",
                 progress_bar=False,
                 kernel_pool=self.pool,
@@ -132,6 +137,8 @@ class PapermillRunner(AbstractRunner):
             )
         except execution_error as exc:
             reason = f"{exc.ename}: {exc.evalue}"  # type: ignore[attr-defined]
+        except HpdpError as exc:
+            reason = str(exc)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         wall = time.perf_counter() - start
