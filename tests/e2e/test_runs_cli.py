@@ -13,11 +13,11 @@ import pytest
 
 from hpdp.adapters.tracking.mlflow import MLflowTracker
 from hpdp.domain.runs import RunStatus
+from hpdp.infrastructure.resources import examples_dir
 from tests.e2e.runs_cli import env_for, hpdp, runs, start, stop, wait_for
 from tests.notebook_factory import write_notebook
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
 
 CELLS = (
     "import time, hpdp\nhpdp.log_metric('threshold_seen', threshold)",
@@ -197,7 +197,7 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_others_still_run(
 
 
 def test_an_experiment_runs_its_grid_as_child_runs_and_compares(workspace: Path, tmp_path: Path) -> None:
-    shutil.copy(REPO / "notebooks" / "processor_engines.ipynb", tmp_path / "processor_engines.ipynb")
+    shutil.copy(examples_dir() / "notebooks" / "processor_engines.ipynb", tmp_path / "processor_engines.ipynb")
     spec = tmp_path / "engines.yaml"
     spec.write_text(
         "name: engines_small\nnotebook: processor_engines.ipynb\ngrid:\n  engine: [polars, pandas]\n"

@@ -13,7 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every test in these places carries the marker, and no test elsewhere does.
 PLACES = {
     "sources": ("tests/integration/sources/", "tests/e2e/test_ingest_cli.py"),
-    "kernel": ("tests/integration/runs/", "tests/e2e/jupyter/", "tests/e2e/test_runs_cli.py"),
+    "kernel": (
+        "tests/integration/runs/",
+        "tests/e2e/jupyter/",
+        "tests/e2e/test_runs_cli.py",
+        "tests/e2e/test_run_output.py",
+        "tests/e2e/test_wheel.py",
+    ),
 }
 
 

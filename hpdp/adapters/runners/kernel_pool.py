@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from hpdp.domain.runs import RunError
+
 log = logging.getLogger(__name__)
+IPC_PATH_MAX = 96  # a Unix socket path holds 104 bytes on macOS, 108 on Linux
 
 
 def start_kernel(kernel_name: str, cwd: str | None = None, startup_timeout: float = 60) -> Any:
@@ -22,9 +28,36 @@ def start_kernel(kernel_name: str, cwd: str | None = None, startup_timeout: floa
     from jupyter_client import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    km = AsyncKernelManager(kernel_name=kernel_name)
+    km = AsyncKernelManager(kernel_name=kernel_name, **transport_options())
     run_sync(km.start_kernel)(cwd=cwd)
     return km
+
+
+def transport_options() -> dict[str, Any]:
+    """How a local kernel talks to hpdp: IPC sockets where the platform has them (no port, nothing on the
+    network); elsewhere (Windows) TCP, encrypted with CurveZMQ for kernels whose spec declares support."""
+    import zmq
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    if os.name != "nt" and zmq.has("ipc"):
+        runtime = Path(jupyter_runtime_dir())
+        connection_file = runtime / f"kernel-hpdp-{uuid.uuid4().hex[:12]}.json"
+        if len(str(connection_file)) < IPC_PATH_MAX:  # socket paths are "<file stem>-ipc-<n>"
+            runtime.mkdir(parents=True, exist_ok=True)
+            return {"transport": "ipc", "connection_file": str(connection_file)}
+    return {"transport_encryption": "auto"} if zmq.has("curve") else {}
+
+
+def kernel_language(kernel_name: str) -> str:
+    """The language of an installed kernel, from its spec (parameters are written in it)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        return str(KernelSpecManager().get_kernel_spec(kernel_name).language or "python")
+    except NoSuchKernel:
+        raise RunError(
+            f"The run kernel {kernel_name!r} is not installed; install it or set HPDP_RUN_KERNEL to an installed one."
+        ) from None
 
 
 def stop_kernel(km: Any) -> None:

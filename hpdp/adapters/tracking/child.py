@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from hpdp.adapters import logs
 from hpdp.application.runs_ports import AbstractTracker
 
 
@@ -20,7 +21,12 @@ class ChildProcessTracker(AbstractTracker):
     name = "mlflow"
 
     def __init__(self, tracking_uri: str, artifact_root: Path | None = None, ui_url: str | None = None) -> None:
-        config = {"tracking_uri": tracking_uri, "artifact_root": str(artifact_root or ""), "ui_url": ui_url}
+        config = {
+            "tracking_uri": tracking_uri,
+            "artifact_root": str(artifact_root or ""),
+            "ui_url": ui_url,
+            "debug": logs.debugging(),
+        }
         self._child = subprocess.Popen(
             [sys.executable, "-m", "hpdp.adapters.tracking.child", json.dumps(config)],
             stdin=subprocess.PIPE,
@@ -89,6 +95,8 @@ class ChildProcessTracker(AbstractTracker):
 
 def _serve(config: dict[str, Any]) -> None:
     from hpdp.adapters.tracking.mlflow import MLflowTracker
+
+    logs.configure(bool(config.get("debug")))
 
     root = config.get("artifact_root")
     import mlflow.tracking  # noqa: F401 - the slow part, done while the parent prepares the run

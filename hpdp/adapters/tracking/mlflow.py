@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hpdp.adapters import logs
 from hpdp.application.runs_ports import AbstractTracker
 
 PARENT_TAG = "mlflow.parentRunId"
@@ -60,6 +61,7 @@ class MLflowTracker(AbstractTracker):
             if self._client is None:
                 from mlflow.tracking import MlflowClient
 
+                logs.adopt(*logs.MLFLOW_LOGGERS)
                 with _creation_lock(self.tracking_uri):
                     _create_sqlite_store(self.tracking_uri)
                     self._client = MlflowClient(tracking_uri=self.tracking_uri)

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from hpdp.adapters import logs
 from hpdp.domain.errors import HpdpError
+from hpdp.infrastructure import extras
 
 if TYPE_CHECKING:
     from hpdp.application.workbench import Workbench
@@ -27,19 +29,24 @@ def workbench() -> Iterator[Workbench]:
 def run_main(app: Callable[[], Any], argv: list[str]) -> None:
     """Run the Typer app: errors become one line on stderr and exit 1; `--debug` shows the traceback."""
     debug = "--debug" in argv
+    logs.configure(debug)
     try:
         app()
-    except HpdpError as exc:
-        if debug:
-            raise
-        print(f"Error: {exc}", file=sys.stderr)
-        sys.exit(1)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # an unexpected failure still gets one line
+    except Exception as exc:
         if debug:
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"Error: {first} ({type(exc).__name__}; run with --debug for the traceback)", file=sys.stderr)
+        print(f"Error: {_sentence(exc)}", file=sys.stderr)
         sys.exit(1)
+
+
+def _sentence(exc: Exception) -> str:
+    """hpdp's own message, the extra to install for a missing module, or the first line of anything else."""
+    if isinstance(exc, HpdpError):
+        return str(exc)
+    if isinstance(exc, ModuleNotFoundError) and (missing := extras.missing_extra_message(exc.name)):
+        return missing
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{first} ({type(exc).__name__}; run with --debug for the traceback)"

@@ -10,16 +10,9 @@ from typing import Annotated
 import typer
 
 from hpdp.domain.errors import HpdpError
+from hpdp.infrastructure import resources
 
 kernel_app = typer.Typer(help="The hpdp Jupyter kernel (IPython with %sql loaded).", no_args_is_help=True)
-
-
-def project_root() -> Path:
-    """The checkout that holds kernels/ and jupyter_config/ beside the hpdp package."""
-    root = Path(__file__).resolve().parents[3]
-    if not (root / "kernels" / "hpdp" / "kernel.json").is_file():
-        raise HpdpError(f"The hpdp kernel spec is missing under {root}; run hpdp from its project checkout.")
-    return root
 
 
 @kernel_app.command("install")
@@ -32,11 +25,12 @@ def install(
     import json
     import tempfile
 
+    import ipykernel  # noqa: F401 - the kernel runs ipykernel in this environment
     from jupyter_client.kernelspec import KernelSpecManager
 
     if user and prefix is not None:
         raise HpdpError("Choose either --user or --prefix, not both.")
-    spec = json.loads((project_root() / "kernels" / "hpdp" / "kernel.json").read_text())
+    spec = json.loads(resources.kernel_spec_file().read_text())
     spec["argv"][0] = sys.executable  # the kernel runs in this environment, whichever Jupyter starts it
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / name
@@ -47,16 +41,16 @@ def install(
     print(f"Installed the {name} kernel in {dest}.")
 
 
-def lab_environment(env: dict[str, str], root: Path) -> dict[str, str]:
-    """Jupyter finds the project's config and kernel first; kernels use this workspace."""
+def lab_environment(env: dict[str, str]) -> dict[str, str]:
+    """Jupyter finds hpdp's settings and kernel first; kernels use this workspace."""
     from hpdp.infrastructure.settings import load_settings
 
     def prepend(var: str, path: Path) -> str:
         return os.pathsep.join(p for p in (str(path), env.get(var, "")) if p)
 
     out = dict(env)
-    out["JUPYTER_CONFIG_PATH"] = prepend("JUPYTER_CONFIG_PATH", root / "jupyter_config")
-    out["JUPYTER_PATH"] = prepend("JUPYTER_PATH", root)
+    out["JUPYTER_CONFIG_PATH"] = prepend("JUPYTER_CONFIG_PATH", resources.jupyter_config_dir())
+    out["JUPYTER_PATH"] = prepend("JUPYTER_PATH", resources.resources())
     out["HPDP_HOME"] = str(load_settings().resolved_home())
     return out
 
@@ -69,7 +63,8 @@ def lab(
     """Start JupyterLab on 127.0.0.1 with the hpdp kernel and settings; prints the URL to open."""
     import secrets
 
-    root = project_root()
+    import jupyterlab  # noqa: F401 - a missing jupyter extra is reported before anything starts
+
     token = token or secrets.token_urlsafe(24)
     folder = notebook_dir.expanduser().resolve()
     if not folder.is_dir():
@@ -87,11 +82,22 @@ def lab(
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")
-    env = lab_environment(dict(os.environ), root)
+    env = lab_environment(dict(os.environ))
     print(f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}", flush=True)
     os.execve(sys.executable, argv, env)
+
+
+def examples(
+    folder: Annotated[Path, typer.Argument(help="Folder to copy into (created if missing).")] = Path("."),
+) -> None:
+    """Copy the example notebooks and experiments into a folder (notebooks/, experiments/)."""
+    copied = resources.copy_examples(folder.expanduser())
+    for path in copied:
+        print(path)
+    print(f"Copied {len(copied)} example files into {folder}.")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(kernel_app, name="kernel")
     app.command("lab")(lab)
+    app.command("examples")(examples)

@@ -50,7 +50,7 @@ def wait_ready(url: str, proc: subprocess.Popen[str], log: Path, timeout: float 
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
+def lab(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     """`hpdp lab` on a free port, with a token and Jupyter folders of its own; stopped by PID."""
     root = tmp_path / "notebooks"
     root.mkdir()
@@ -84,7 +84,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
         assert first == f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}"
         specs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}"))
         assert "hpdp" in specs["kernelspecs"]
-        yield f"http://127.0.0.1:{port}", token
+        yield f"http://127.0.0.1:{port}", token, log
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:
@@ -95,13 +95,13 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.slow
-def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str]) -> None:
+def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str, Path]) -> None:
     if not Path(CHROMIUM).exists():
         message = "Chromium is not installed: run the tests through `make test` (it installs it)."
         pytest.fail(message) if IN_CI else pytest.skip(message)
     from playwright.sync_api import expect, sync_playwright
 
-    base, token = lab
+    base, token, log = lab
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -128,3 +128,4 @@ def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str]) 
             expect(caption).to_contain_text("3 rows")
         finally:
             browser.close()
+    assert "without encryption" not in log.read_text()  # the hpdp kernel's channels are encrypted (CurveZMQ)

@@ -1,4 +1,4 @@
-"""Every notebook in notebooks/ runs clean under nbval in the hpdp kernel, on a fresh workspace."""
+"""Every example notebook runs clean under nbval in the hpdp kernel, on a fresh workspace."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.jupyter.kernel import ROOT, jupyter_env
+from hpdp.infrastructure.resources import examples_dir
+from tests.e2e.jupyter.kernel import jupyter_env
 
-TOUR = ROOT / "notebooks" / "sql_tour.ipynb"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TOUR = examples_dir() / "notebooks" / "sql_tour.ipynb"
+NOTEBOOKS = sorted((examples_dir() / "notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +107,56 @@ def test_the_engine_is_registered_with_papermill(nb: Path, tmp_path: Path) -> No
         progress_bar=False,
     )
     assert "done 5" in outputs(tmp_path / "pm.ipynb")
+
+
+def test_a_notebook_in_another_language_or_none_runs_in_the_run_kernel(runner: PapermillRunner, tmp_path: Path) -> None:
+    """Parameters are written in the run kernel's language, whatever the notebook's metadata says or lacks."""
+    bare = write_notebook(tmp_path / "bare.ipynb", "x = 1\n", "print('bare', x)")
+    nb = json.loads(bare.read_text())
+    nb["metadata"] = {}
+    bare.write_text(json.dumps(nb))
+    result = runner.execute(bare, tmp_path / "bare-out.ipynb", {"x": 7})
+    assert result.ok, result.reason
+    assert "bare 7" in outputs(Path(result.output_path))
+    nb["metadata"] = {"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}}
+    other = tmp_path / "r.ipynb"
+    other.write_text(json.dumps(nb))
+    result = runner.execute(other, tmp_path / "r-out.ipynb", {"x": True})  # R would write TRUE
+    assert result.ok, result.reason
+    assert "bare True" in outputs(Path(result.output_path))
+
+
+def test_a_run_kernel_that_is_not_installed_fails_the_run_with_one_sentence(nb: Path, tmp_path: Path) -> None:
+    runner = PapermillRunner(kernel_name="no-such-kernel")
+    try:
+        result = runner.execute(nb, tmp_path / "none.ipynb", {})
+    finally:
+        runner.close()
+    assert not result.ok
+    assert result.reason == (
+        "The run kernel 'no-such-kernel' is not installed; install it or set HPDP_RUN_KERNEL to an installed one."
+    )
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows has no IPC sockets: kernels use TCP there")
+def test_local_kernels_talk_over_ipc_sockets_that_are_removed_after(tmp_path: Path) -> None:
+    from jupyter_core.utils import run_sync
+
+    from hpdp.adapters.runners.kernel_pool import start_kernel, stop_kernel
+
+    km = start_kernel("python3", str(tmp_path))
+    try:
+        assert km.transport == "ipc"
+        client = km.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=60)
+            sockets = [Path(f"{km.ip}-{port}") for port in km.ports]
+            assert all(s.exists() for s in sockets)
+            reply = run_sync(client.execute_interactive)("print(6 * 7)", timeout=60)
+            assert reply["content"]["status"] == "ok"
+        finally:
+            client.stop_channels()
+    finally:
+        stop_kernel(km)
+    assert not any(s.exists() for s in sockets) and not Path(km.connection_file).exists()
