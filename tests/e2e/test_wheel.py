@@ -10,9 +10,12 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.jupyter.lab import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -55,7 +58,9 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
     work = tmp_path / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HPDP_", "JUPYTER", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(HPDP_HOME=str(work / "ws"), JUPYTER_DATA_DIR=str(tmp_path / "jupyter"))
+    env.update(HPDP_HOME=str(work / "ws"))
+    for name in ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+        env[name] = str(tmp_path / "jupyter" / name.lower())
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
 
     def hpdp(*args: str) -> subprocess.CompletedProcess[str]:
@@ -83,3 +88,17 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
     ran = hpdp("run", "examples/notebooks/profile_table.ipynb", "-p", "bins", "10")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert ran.stderr == "" and "finished" in ran.stdout
+
+    port, token, log = free_port(), "wheel-test-token", tmp_path / "lab.log"
+    with log.open("w") as out:
+        argv = [str(bin_dir / "hpdp"), "lab", "--port", str(port), "--token", token, "--dir", str(work)]
+        lab = subprocess.Popen(argv, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/api/kernelspecs?token={token}"
+        wait_ready(url, lab, log)
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            specs = json.load(answer)
+        assert specs["default"] == "hpdp" and "hpdp" in specs["kernelspecs"]  # the packaged spec and settings
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)

@@ -62,7 +62,7 @@ def test_a_notebook_without_a_parameters_cell_takes_none(tmp_path: Path) -> None
     write_notebook(path, "x = 1")
     nb = load_notebook(path)
     nb["cells"][0]["metadata"]["tags"] = []
-    with pytest.raises(ParameterError, match="no cell tagged 'parameters'"):
+    with pytest.raises(ParameterError, match=r"plain takes no parameters \(no cell is tagged 'parameters'\); tag"):
         check_parameters(declared_parameters(nb), {"x": 2}, notebook="plain")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -40,11 +41,11 @@ def transport_options() -> dict[str, Any]:
     from jupyter_core.paths import jupyter_runtime_dir
 
     if os.name != "nt" and zmq.has("ipc"):
-        runtime = Path(jupyter_runtime_dir())
-        connection_file = runtime / f"kernel-hpdp-{uuid.uuid4().hex[:12]}.json"
-        if len(str(connection_file)) < IPC_PATH_MAX:  # socket paths are "<file stem>-ipc-<n>"
-            runtime.mkdir(parents=True, exist_ok=True)
-            return {"transport": "ipc", "connection_file": str(connection_file)}
+        name = f"kernel-hpdp-{uuid.uuid4().hex[:12]}.json"
+        for folder in (Path(jupyter_runtime_dir()), Path(tempfile.gettempdir())):
+            if len(str(folder / name)) < IPC_PATH_MAX:  # socket paths are "<file stem>-ipc-<n>"
+                folder.mkdir(parents=True, exist_ok=True)
+                return {"transport": "ipc", "connection_file": str(folder / name)}
     return {"transport_encryption": "auto"} if zmq.has("curve") else {}
 
 
