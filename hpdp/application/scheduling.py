@@ -44,7 +44,7 @@ def due_times(cron: str, tz: str, *, after: datetime, until: datetime | None, li
     except (ValueError, KeyError) as exc:
         raise ScheduleError(
             f"{cron!r} is not a cron expression ({exc}); use five fields such as '*/15 * * * *' "
-            "(a sixth field gives seconds)."
+            "(a sixth field, after the day of the week, gives seconds)."
         ) from None
     out: list[datetime] = []
     while len(out) < limit:

@@ -96,7 +96,7 @@ def test_a_scheduler_and_a_worker_run_a_bare_notebook_and_print_only_their_own_l
 ) -> None:
     nb = bare_notebook(tmp_path / "tick.ipynb", "print('tick')", parameters="label = 'x'\n")
     dies = bare_notebook(tmp_path / "dies.ipynb", "import os\nos._exit(3)")
-    added = hpdp(redis_env, "schedule", "add", "tick", "--notebook", str(nb), "--cron", "*/2 * * * * *")
+    added = hpdp(redis_env, "schedule", "add", "tick", "--notebook", str(nb), "--cron", "* * * * * */2")
     assert added.returncode == 0 and added.stderr == "", added.stderr
     worker = spawn(redis_env, "worker", "--pool", "1", out=tmp_path / "worker")
     scheduler = spawn(redis_env, "scheduler", "--poll", "0.3", out=tmp_path / "scheduler")

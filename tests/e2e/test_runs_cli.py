@@ -99,7 +99,7 @@ def test_a_schedule_fires_under_the_scheduler_through_the_thread_queue(workspace
         "--notebook",
         str(nb),
         "--cron",
-        "*/3 * * * * *",
+        "* * * * * */3",
         "-p",
         "threshold",
         "0.25",
@@ -122,7 +122,7 @@ def test_a_schedule_fires_under_the_scheduler_through_the_thread_queue(workspace
 def test_two_schedulers_fire_each_due_time_once(workspace: Path, nb: Path) -> None:
     env = env_for(workspace, db_engine="memory", tracker="memory")
     assert (
-        hpdp(env, "schedule", "add", "twice", "--notebook", str(nb), "--cron", "*/2 * * * * *", "--overlap").returncode
+        hpdp(env, "schedule", "add", "twice", "--notebook", str(nb), "--cron", "* * * * * */2", "--overlap").returncode
         == 0
     )
     a = start(env, "scheduler", "--poll", "0.3", "--pool", "0", log=workspace / "a.log")
@@ -154,7 +154,7 @@ def redis_env(workspace: Path, nb: Path) -> Iterator[dict[str, str]]:
 
 def test_a_schedule_fires_through_redis_into_a_worker(workspace: Path, nb: Path, redis_env: dict[str, str]) -> None:
     assert (
-        hpdp(redis_env, "schedule", "add", "viaredis", "--notebook", str(nb), "--cron", "*/3 * * * * *").returncode == 0
+        hpdp(redis_env, "schedule", "add", "viaredis", "--notebook", str(nb), "--cron", "* * * * * */3").returncode == 0
     )
     worker = start(redis_env, "worker", "--pool", "1", "--name", "w-e2e", log=workspace / "worker.log")
     scheduler = start(redis_env, "scheduler", "--poll", "0.5", log=workspace / "scheduler.log")

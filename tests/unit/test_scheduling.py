@@ -118,3 +118,11 @@ def test_failed_runs_retry_with_backoff_then_notify(tmp_path: Path, nb: Path) ->
     assert all(r.status is RunStatus.FAILED for r in runs)
     [(event, payload)] = h.notifier.sent
     assert event == "run.failed" and payload["attempt"] == 3 and payload["reason"] == "RuntimeError: broken"
+
+
+def test_a_sixth_field_gives_seconds_after_the_day_of_the_week() -> None:
+    start = datetime(2026, 1, 1, 12, 1, 0, tzinfo=UTC)
+    every_ten = due_times("* * * * * */10", "UTC", after=start, until=datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC))
+    assert [t.second for t in every_ten] == [10, 20, 30]
+    # seconds first would mean "every second of every tenth minute": nothing in minute 1
+    assert due_times("*/10 * * * * *", "UTC", after=start, until=None)[0].minute == 10

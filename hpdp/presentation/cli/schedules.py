@@ -17,7 +17,10 @@ def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Schedule name.")],
     notebook: Annotated[Path, typer.Option(help="The .ipynb to run.")],
-    cron: Annotated[str, typer.Option(help="Cron expression, e.g. '0 6 * * *' (a sixth field gives seconds).")],
+    cron: Annotated[
+        str,
+        typer.Option(help="Cron expression, e.g. '0 6 * * *'; a sixth field, last, gives seconds ('* * * * * */10')."),
+    ],
     tz: Annotated[str, typer.Option(help="Time zone of the cron expression.")] = "UTC",
     missed: Annotated[str, typer.Option(help="A time missed while no scheduler ran: run-once or skip.")] = "run-once",
     overlap: Annotated[bool, typer.Option(help="Start even if the previous run is still going.")] = False,
