@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from hpdp.domain.runs import RunStatus
-from tests.e2e.runs_cli import env_for, hpdp, runs, wait_for
+from tests.e2e.runs_cli import env_for, hpdp, runs, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +76,9 @@ def test_an_experiment_runs_bare_notebooks_quietly(workspace: Path, tmp_path: Pa
     assert result.stderr == ""
 
 
-def spawn(env: dict[str, str], *args: str, out: Path) -> subprocess.Popen[str]:
+def spawn(env: dict[str, str], *args: str, out: Path) -> subprocess.Popen[bytes]:
     with out.with_suffix(".out").open("w") as stdout, out.with_suffix(".err").open("w") as stderr:
-        return subprocess.Popen([sys.executable, "-m", "hpdp", *args], env=env, stdout=stdout, stderr=stderr, text=True)
+        return subprocess.Popen([sys.executable, "-m", "hpdp", *args], env=env, stdout=stdout, stderr=stderr)
 
 
 @pytest.fixture
@@ -108,9 +108,8 @@ def test_a_scheduler_and_a_worker_run_a_bare_notebook_and_print_only_their_own_l
             lambda: [r for r in runs(workspace, status=RunStatus.FAILED) if r.request.notebook.endswith("dies.ipynb")]
         )
     finally:
-        for process in (scheduler, worker):
-            process.terminate()
-            process.wait(timeout=60)
+        stop(scheduler)
+        stop(worker)
     for name in ("worker", "scheduler"):
         stderr = (tmp_path / f"{name}.err").read_text()
         assert own_lines(stderr) == [], f"{name} printed: {stderr[-2000:]}"
