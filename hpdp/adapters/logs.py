@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from hpdp.domain.errors import first_line
+
 OWN = "hpdp"
 # Loggers that MLflow gives handlers of their own when it is imported (mlflow.utils.logging_utils).
 MLFLOW_LOGGERS = ("mlflow", "sqlalchemy.engine", "alembic", "huey")
@@ -16,9 +18,8 @@ class _OneLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = f"hpdp: {record.getMessage()}"
         if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            text += f" ({type(exc).__name__}: {first})" if first else f" ({type(exc).__name__})"
+            exc, name = record.exc_info[1], type(record.exc_info[1]).__name__
+            text += f" ({name})" if first_line(exc) == name else f" ({name}: {first_line(exc)})"
         return text
 
 

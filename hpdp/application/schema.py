@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from hpdp.domain.errors import first_line
 from hpdp.domain.sources import SchemaDriftError, SchemaPolicy
 
 _STRINGS = (pa.string(), pa.large_string(), pa.string_view())
@@ -31,11 +32,6 @@ def combine(pages: list[pa.Table], source: str) -> pa.Table:
         ) from None
     keep = [i for i, f in enumerate(data.schema) if not pa.types.is_null(f.type)]
     return data.select(keep) if len(keep) != data.num_columns else data
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def same_type(a: pa.DataType, b: pa.DataType) -> bool:

@@ -1,6 +1,12 @@
 """Errors the user sees: each carries one sentence saying what went wrong and what to do."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none), for a one-sentence error."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class HpdpError(Exception):
     """Base of every error hpdp reports to a user as one clear sentence."""
 

@@ -9,20 +9,20 @@ from pathlib import Path
 from hpdp.domain.errors import HpdpError
 
 
-def resources() -> Path:
+def root() -> Path:
     return Path(str(files("hpdp") / "resources"))
 
 
 def kernel_spec_file() -> Path:
-    return resources() / "kernels" / "hpdp" / "kernel.json"
+    return root() / "kernels" / "hpdp" / "kernel.json"
 
 
 def jupyter_config_dir() -> Path:
-    return resources() / "jupyter_config"
+    return root() / "jupyter_config"
 
 
 def examples_dir() -> Path:
-    return resources() / "examples"
+    return root() / "examples"
 
 
 def example_files() -> list[Path]:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,22 @@ def hpdp(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.Co
     )
 
 
-def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:  # the child keeps its own handle
-        return subprocess.Popen([sys.executable, "-m", "hpdp", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+def start(env: dict[str, str], *args: str, log: Path, errors: Path | None = None) -> subprocess.Popen[bytes]:
+    """`hpdp ARGS` in the background; standard error goes to `errors` if given, else into `log` too."""
+    argv = [sys.executable, "-m", "hpdp", *args]
+    with log.open("wb") as out:  # the child keeps its own handles
+        if errors is None:
+            return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        with errors.open("wb") as err:
+            return subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+
+
+def redis_settings() -> dict[str, str]:
+    """The test Redis server and a queue of this test's own (a skip, or a failure under CI, without a server)."""
+    from tests.conftest import need_server
+
+    url = need_server("HPDP_TEST_REDIS_URL", "Redis")
+    return {"queue": "redis", "redis_url": url, "queue_name": f"q{uuid.uuid4().hex[:10]}"}
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 60) -> None:

@@ -5,8 +5,6 @@ Standard error holds hpdp's own lines only: no kernel, MLflow, papermill or RQ l
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import nbformat
 import pytest
 
 from hpdp.domain.runs import RunStatus
-from tests.e2e.runs_cli import env_for, hpdp, runs, stop, wait_for
+from tests.e2e.runs_cli import env_for, hpdp, redis_settings, runs, start, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -76,19 +74,9 @@ def test_an_experiment_runs_bare_notebooks_quietly(workspace: Path, tmp_path: Pa
     assert result.stderr == ""
 
 
-def spawn(env: dict[str, str], *args: str, out: Path) -> subprocess.Popen[bytes]:
-    with out.with_suffix(".out").open("w") as stdout, out.with_suffix(".err").open("w") as stderr:
-        return subprocess.Popen([sys.executable, "-m", "hpdp", *args], env=env, stdout=stdout, stderr=stderr)
-
-
 @pytest.fixture
 def redis_env(workspace: Path) -> Iterator[dict[str, str]]:
-    import uuid
-
-    from tests.conftest import need_server
-
-    url = need_server("HPDP_TEST_REDIS_URL", "Redis")
-    yield env_for(workspace, queue="redis", redis_url=url, queue_name=f"q{uuid.uuid4().hex[:10]}")
+    yield env_for(workspace, **redis_settings())
 
 
 def test_a_scheduler_and_a_worker_run_a_bare_notebook_and_print_only_their_own_lines(
@@ -98,8 +86,10 @@ def test_a_scheduler_and_a_worker_run_a_bare_notebook_and_print_only_their_own_l
     dies = bare_notebook(tmp_path / "dies.ipynb", "import os\nos._exit(3)")
     added = hpdp(redis_env, "schedule", "add", "tick", "--notebook", str(nb), "--cron", "* * * * * */2")
     assert added.returncode == 0 and added.stderr == "", added.stderr
-    worker = spawn(redis_env, "worker", "--pool", "1", out=tmp_path / "worker")
-    scheduler = spawn(redis_env, "scheduler", "--poll", "0.3", out=tmp_path / "scheduler")
+    worker = start(redis_env, "worker", "--pool", "1", log=tmp_path / "worker.out", errors=tmp_path / "worker.err")
+    scheduler = start(
+        redis_env, "scheduler", "--poll", "0.3", log=tmp_path / "scheduler.out", errors=tmp_path / "scheduler.err"
+    )
     try:
         wait_for(lambda: runs(workspace, schedule="tick", status=RunStatus.FINISHED), timeout=180)
         queued = hpdp(redis_env, "run", str(dies), "--queue")

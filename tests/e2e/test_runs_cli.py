@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import signal
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from hpdp.adapters.tracking.mlflow import MLflowTracker
 from hpdp.domain.runs import RunStatus
 from hpdp.infrastructure.resources import examples_dir
-from tests.e2e.runs_cli import env_for, hpdp, runs, start, stop, wait_for
+from tests.e2e.runs_cli import env_for, hpdp, redis_settings, runs, start, stop, wait_for
 from tests.notebook_factory import write_notebook
 
 pytestmark = pytest.mark.slow
@@ -140,16 +139,7 @@ def test_two_schedulers_fire_each_due_time_once(workspace: Path, nb: Path) -> No
 
 @pytest.fixture
 def redis_env(workspace: Path, nb: Path) -> Iterator[dict[str, str]]:
-    from tests.conftest import need_server
-
-    url = need_server("HPDP_TEST_REDIS_URL", "Redis")
-    yield env_for(
-        workspace,
-        db_engine="memory",
-        queue="redis",
-        redis_url=url,
-        queue_name=f"q{uuid.uuid4().hex[:10]}",
-    )
+    yield env_for(workspace, db_engine="memory", **redis_settings())
 
 
 def test_a_schedule_fires_through_redis_into_a_worker(workspace: Path, nb: Path, redis_env: dict[str, str]) -> None:

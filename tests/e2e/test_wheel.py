@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def pip_install(venv: Path, *requirements: str) -> None:
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def pip_install(python: Path, *requirements: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-compile", *requirements],
         capture_output=True,
@@ -55,6 +54,7 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / ("python.exe" if os.name == "nt" else "python")
     work = tmp_path / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HPDP_", "JUPYTER", "PYTHON", "VIRTUAL_ENV"))}
@@ -68,7 +68,7 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
             [str(bin_dir / "hpdp"), *args], cwd=work, env=env, capture_output=True, text=True, timeout=300
         )
 
-    pip_install(venv, str(wheel))  # the core only
+    pip_install(python, str(wheel))  # the core only
     assert hpdp("--help").returncode == 0
     answer = hpdp("sql", "SELECT 6 * 7 AS answer", "--format", "csv")
     assert answer.returncode == 0 and answer.stdout.split() == ["answer", "42"], answer.stderr
@@ -80,7 +80,7 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
     assert (work / "examples" / "notebooks" / "profile_table.ipynb").is_file()
     assert (work / "examples" / "experiments" / "processor_engines.yaml").is_file()
 
-    pip_install(venv, f"hpdp[jupyter,runs] @ {wheel.as_uri()}")
+    pip_install(python, f"hpdp[jupyter,runs] @ {wheel.as_uri()}")
     installed = hpdp("kernel", "install", "--prefix", str(tmp_path / "prefix"))
     assert installed.returncode == 0, installed.stderr
     spec = json.loads((tmp_path / "prefix" / "share" / "jupyter" / "kernels" / "hpdp" / "kernel.json").read_text())

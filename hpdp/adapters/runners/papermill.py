@@ -12,7 +12,7 @@ from typing import Any
 
 from hpdp.adapters.runners.kernel_pool import KernelPool, kernel_language, kernel_pid, own_event_loop
 from hpdp.application.runs_ports import AbstractRunner
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import HpdpError, first_line
 from hpdp.domain.runs import Execution
 
 ERROR_CELL_TAG = "papermill-error-cell-tag"
@@ -140,7 +140,7 @@ class PapermillRunner(AbstractRunner):
         except HpdpError as exc:
             reason = str(exc)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            reason = f"{type(exc).__name__}: {first_line(exc)}" if str(exc).strip() else type(exc).__name__
         wall = time.perf_counter() - start
         cells, failed = _cell_outcome(output, reason is not None or monitor.timed_out)
         if monitor.timed_out:

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from hpdp.application.sources import AbstractSource, Page
-from hpdp.domain.errors import ConfigError
+from hpdp.domain.errors import ConfigError, first_line
 from hpdp.domain.sources import SourceError, SourceSpec
 
 
@@ -47,5 +47,4 @@ class FlightSource(AbstractSource):
                         chunk += 1
                         yield Page(pa.Table.from_batches([batch.data]), f"{url} chunk {chunk}", total=total)
         except (fl.FlightError, pa.ArrowException, OSError) as exc:
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SourceError(f"Flight source {self.spec.name!r} at {url} failed: {text}.") from None
+            raise SourceError(f"Flight source {self.spec.name!r} at {url} failed: {first_line(exc)}.") from None

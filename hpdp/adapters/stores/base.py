@@ -15,9 +15,9 @@ import pyarrow as pa
 
 from hpdp.adapters.arrow import to_arrow
 from hpdp.adapters.stores import extensions
-from hpdp.adapters.stores.errors import first_line, translate, user_relations
+from hpdp.adapters.stores.errors import translate, user_relations
 from hpdp.application.ports import AbstractBatch, AbstractStore, StoreOptions
-from hpdp.domain.errors import InputFileError, UnknownTableError, WriteError
+from hpdp.domain.errors import InputFileError, UnknownTableError, WriteError, first_line
 from hpdp.domain.model import OutputFormat, TableInfo, WriteMode, WriteResult
 
 T = TypeVar("T")

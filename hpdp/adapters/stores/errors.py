@@ -7,14 +7,9 @@ from collections.abc import Callable, Collection
 
 import duckdb
 
-from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
+from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError, first_line
 
 _MISSING_TABLE = re.compile(r"Table with name (\S+) does not exist")
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def translate(

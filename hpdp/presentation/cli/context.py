@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from hpdp.adapters import logs
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import HpdpError, first_line
 from hpdp.infrastructure import extras
 
 if TYPE_CHECKING:
@@ -48,5 +48,4 @@ def _sentence(exc: Exception) -> str:
         return str(exc)
     if isinstance(exc, ModuleNotFoundError) and (missing := extras.missing_extra_message(exc.name)):
         return missing
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"{first} ({type(exc).__name__}; run with --debug for the traceback)"
+    return f"{first_line(exc)} ({type(exc).__name__}; run with --debug for the traceback)"

@@ -50,7 +50,7 @@ def lab_environment(env: dict[str, str]) -> dict[str, str]:
 
     out = dict(env)
     out["JUPYTER_CONFIG_PATH"] = prepend("JUPYTER_CONFIG_PATH", resources.jupyter_config_dir())
-    out["JUPYTER_PATH"] = prepend("JUPYTER_PATH", resources.resources())
+    out["JUPYTER_PATH"] = prepend("JUPYTER_PATH", resources.root())
     out["HPDP_HOME"] = str(load_settings().resolved_home())
     return out
 

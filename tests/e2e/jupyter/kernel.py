@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hpdp.infrastructure.resources import resources
+from hpdp.infrastructure import resources
 
 
 def jupyter_env(home: Path, scratch: Path) -> dict[str, str]:
@@ -17,7 +17,7 @@ def jupyter_env(home: Path, scratch: Path) -> dict[str, str]:
         (scratch / name).mkdir(parents=True, exist_ok=True)
     env.update(
         HPDP_HOME=str(home),
-        JUPYTER_PATH=str(resources()),
+        JUPYTER_PATH=str(resources.root()),
         JUPYTER_CONFIG_DIR=str(scratch / "config"),
         JUPYTER_DATA_DIR=str(scratch / "data"),
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
@@ -47,7 +47,7 @@ class Kernel:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import KernelManager
 
-        specs = KernelSpecManager(kernel_dirs=[str(resources() / "kernels")])
+        specs = KernelSpecManager(kernel_dirs=[str(resources.root() / "kernels")])
         self.km = KernelManager(kernel_name="hpdp", kernel_spec_manager=specs)
         self.km.start_kernel(env=env, cwd=str(cwd))
         self.kc = self.km.client()
