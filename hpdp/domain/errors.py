@@ -1,4 +1,18 @@
-"""Errors the user sees: each carries one sentence saying what went wrong and what to do."""
+"""The error contract: every error a user sees has a stable code, a plain message and an optional hint.
+
+Messages name no interface (no CLI flags, no commands, no URLs of ours): each interface maps an error once,
+the CLI to a sentence and an exit code, HTTP to a status and a problem body, Flight to a status.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+_SECRET_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<secret>[^@/\s]+)@", re.I)
+_SECRET_PAIR = re.compile(
+    r"(?P<key>\b(?:password|passwd|pwd|token|secret|api[_-]?key)\s*[=:]\s*)(?P<value>'[^']*'|\S+)", re.I
+)
 
 
 def first_line(exc: BaseException) -> str:
@@ -7,37 +21,123 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def redact(text: str) -> str:
+    """Text with the passwords of URLs and the values of `password=`/`token=` pairs masked."""
+    text = _SECRET_IN_URL.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+    return _SECRET_PAIR.sub(lambda m: f"{m['key']}***", text)
+
+
+class ErrorKind(Enum):
+    """The category of an error; interfaces map it to an exit code or a status."""
+
+    INVALID_INPUT = "invalid_input"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    UNAVAILABLE = "unavailable"
+    UNSUPPORTED = "unsupported"
+    FAILED_TASK = "failed_task"
+
+
 class HpdpError(Exception):
-    """Base of every error hpdp reports to a user as one clear sentence."""
+    """Base of every error hpdp reports: `code` is stable, `message` says what went wrong, `hint` what to do.
+
+    `detail` keeps the underlying engine's full text for `--debug`; every field is redacted of secrets.
+    """
+
+    kind: ErrorKind = ErrorKind.INVALID_INPUT
+    code: str = "invalid_input"
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None, detail: str | None = None):
+        self.message = redact(message)
+        self.hint = redact(hint) if hint else None
+        if code is not None:
+            self.code = code
+        self.detail = redact(detail) if detail else None
+        super().__init__(self.sentence)
+
+    @property
+    def sentence(self) -> str:
+        """Message and hint as one text, for interfaces without separate fields."""
+        if not self.hint:
+            return self.message
+        return f"{self.message.rstrip('.')}; {self.hint}"
+
+    def but(self, message: str) -> HpdpError:
+        """The same error (type, code, hint, detail) with another message."""
+        return type(self)(message, hint=self.hint, code=self.code, detail=self.detail)
 
 
-class ConfigError(HpdpError):
-    """A setting has a value hpdp cannot use."""
+class InvalidInputError(HpdpError):
+    """The user's input (arguments, SQL, a file, a setting) cannot be used as given."""
 
 
-class UnknownAdapterError(ConfigError):
-    """A configured engine name is not registered."""
+class NotFoundError(HpdpError):
+    kind, code = ErrorKind.NOT_FOUND, "not_found"
 
 
-class StoreUnavailableError(HpdpError):
-    """The store cannot be opened (server down, folder not writable, ...)."""
+class ConflictError(HpdpError):
+    """The operation lost a race or contradicts the current state; nothing was changed."""
+
+    kind, code = ErrorKind.CONFLICT, "conflict"
 
 
-class UnknownTableError(HpdpError):
-    """A table named by the user does not exist."""
+class UnavailableError(HpdpError):
+    """A server, file or folder hpdp needs cannot be reached or opened."""
 
-
-class QueryError(HpdpError):
-    """A SQL statement failed to parse, bind or run."""
-
-
-class WriteError(HpdpError):
-    """A write was refused or failed; the table is unchanged."""
+    kind, code = ErrorKind.UNAVAILABLE, "unavailable"
 
 
 class UnsupportedError(HpdpError):
     """The configured engine lacks a capability (for example snapshots)."""
 
+    kind, code = ErrorKind.UNSUPPORTED, "unsupported"
 
-class InputFileError(HpdpError):
-    """An input file is missing or does not parse."""
+
+class TaskFailedError(HpdpError):
+    """A task ran and failed (a load, a run, a write); its effects were rolled back."""
+
+    kind, code = ErrorKind.FAILED_TASK, "failed_task"
+
+
+class ConfigError(InvalidInputError):
+    code = "config_invalid"
+
+
+class UnknownAdapterError(ConfigError):
+    code = "config_unknown_engine"
+
+
+class StoreUnavailableError(UnavailableError):
+    code = "store_unavailable"
+
+
+class UnknownTableError(NotFoundError):
+    code = "table_not_found"
+
+
+class SnapshotNotFoundError(NotFoundError):
+    code = "snapshot_not_found"
+
+
+class QueryError(InvalidInputError):
+    """A SQL statement failed to parse, bind or run."""
+
+    code = "query_invalid"
+
+
+class QueryCancelledError(HpdpError):
+    kind, code = ErrorKind.FAILED_TASK, "query_cancelled"
+
+
+class WriteError(TaskFailedError):
+    """A write was refused or failed; the table is unchanged."""
+
+    code = "write_failed"
+
+
+class WriteConflictError(ConflictError):
+    code = "write_conflict"
+
+
+class InputFileError(InvalidInputError):
+    code = "input_file_invalid"
