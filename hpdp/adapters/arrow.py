@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from hpdp.domain.errors import WriteError
+from hpdp.domain.errors import InvalidWriteError
 
 
 def to_arrow(data: Any) -> pa.Table:
@@ -30,7 +30,8 @@ def to_arrow(data: Any) -> pa.Table:
         return pa.Table.from_pydict(data)
     if hasattr(data, "__arrow_c_stream__"):
         return pa.table(data)
-    raise WriteError(
-        f"Cannot write a {type(data).__name__}; pass an Arrow table, a Polars or Pandas DataFrame, "
-        "a list of dicts or a dict of columns."
+    raise InvalidWriteError(
+        f"Cannot write a {type(data).__name__}",
+        hint="pass an Arrow table, a Polars or Pandas DataFrame, a list of dicts or a dict of columns.",
+        code="write_data_unsupported",
     )

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hpdp.domain.runs import RunError
+from hpdp.domain.runs import MetricError
 
 RUN_DIR_PARAMETER = "hpdp_run_dir"
 METRICS_FILE = "metrics.jsonl"
@@ -26,13 +26,13 @@ def current_run_dir() -> Path | None:
 def log_metric(name: str, value: Any, step: int | None = None, *, run_dir: str | Path | None = None) -> bool:
     """Record a metric for the current run; returns False (and records nothing) outside a run."""
     if not isinstance(name, str) or not name.strip():
-        raise RunError("A metric needs a non-empty name such as 'accuracy'.")
+        raise MetricError("A metric needs a non-empty name such as 'accuracy'.")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise RunError(f"Metric {name!r} must be a number, not {value!r}.") from None
+        raise MetricError(f"Metric {name!r} must be a number, not {value!r}.") from None
     if math.isnan(number) or math.isinf(number):
-        raise RunError(f"Metric {name!r} must be a finite number, not {value!r}.")
+        raise MetricError(f"Metric {name!r} must be a finite number, not {value!r}.")
     folder = Path(run_dir) if run_dir is not None else current_run_dir()
     if folder is None:
         return False

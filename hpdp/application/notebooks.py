@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hpdp.domain.runs import ParameterError, RunError
+from hpdp.domain.runs import NotebookError, NotebookNotFoundError, ParameterError
 
 _TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 # Parameters hpdp injects itself; a notebook need not declare them.
 INJECTED = ("hpdp_run_id", "hpdp_run_dir")
+_NOTEBOOK_HINT = "give the path of an .ipynb file."
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,13 @@ class Parameter:
 def load_notebook(path: str | Path) -> dict[str, Any]:
     file = Path(path)
     if not file.is_file():
-        raise RunError(f"Notebook {str(file)!r} does not exist; give the path of an .ipynb file.")
+        raise NotebookNotFoundError(f"Notebook {str(file)!r} does not exist", hint=_NOTEBOOK_HINT)
     try:
         nb = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise RunError(f"{str(file)!r} is not a notebook (not valid JSON); give the path of an .ipynb file.") from None
+        raise NotebookError(f"{str(file)!r} is not a notebook (not valid JSON)", hint=_NOTEBOOK_HINT) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise RunError(f"{str(file)!r} is not a notebook (no cells); give the path of an .ipynb file.")
+        raise NotebookError(f"{str(file)!r} is not a notebook (no cells)", hint=_NOTEBOOK_HINT)
     return nb
 
 
@@ -50,7 +51,9 @@ def _parse(source: str) -> dict[str, Parameter]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise RunError(f"The notebook's parameters cell does not parse (line {exc.lineno}); fix it.") from None
+        raise NotebookError(
+            f"The notebook's parameters cell does not parse (line {exc.lineno})", hint="fix it."
+        ) from None
     out: dict[str, Parameter] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -78,11 +81,11 @@ def check_parameters(
     checked: dict[str, Any] = {}
     for name, value in given.items():
         if name in INJECTED:
-            raise ParameterError(f"{name!r} is set by hpdp for every run; remove it from the parameters.")
+            raise ParameterError(f"{name!r} is set by hpdp for every run", hint="remove it from the parameters.")
         if not declared:
             raise ParameterError(
-                f"{notebook} takes no parameters (no cell is tagged 'parameters'); tag the cell that sets "
-                f"{name!r} and its other defaults with 'parameters', then pass them again."
+                f"{notebook} takes no parameters (no cell is tagged 'parameters')",
+                hint=f"tag the cell that sets {name!r} and its other defaults with 'parameters', then pass them again.",
             )
         if name not in declared:
             known = ", ".join(sorted(declared))
@@ -102,8 +105,8 @@ def _convert(param: Parameter, value: Any, notebook: str, from_text: bool) -> An
         value, ok = float(value), True
     if not ok:
         raise ParameterError(
-            f"Parameter {param.name!r} of {notebook} takes a {want.__name__}, not {value!r}; "
-            f"give a {want.__name__} such as {param.default!r}."
+            f"Parameter {param.name!r} of {notebook} takes a {want.__name__}, not {value!r}",
+            hint=f"give a {want.__name__} such as {param.default!r}.",
         )
     return value
 

@@ -27,8 +27,8 @@ def combine(pages: list[pa.Table], source: str) -> pa.Table:
         data = pa.concat_tables(pages, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise SchemaDriftError(
-            f"The pages of source {source!r} disagree on a field's type ({first_line(exc)}); "
-            "fix the source or give the field one type."
+            f"The pages of source {source!r} disagree on a field's type ({first_line(exc)})",
+            hint="fix the source or give the field one type.",
         ) from None
     keep = [i for i, f in enumerate(data.schema) if not pa.types.is_null(f.type)]
     return data.select(keep) if len(keep) != data.num_columns else data
@@ -58,8 +58,8 @@ def reconcile(existing: pa.Schema | None, data: pa.Table, policy: SchemaPolicy, 
         if name not in have:
             if frozen:
                 raise SchemaDriftError(
-                    f"Field {name!r} is not a column of table {table!r}, whose schema is frozen; "
-                    "drop the field at the source or set `schema: evolve`."
+                    f"Field {name!r} is not a column of table {table!r}, whose schema is frozen",
+                    hint="drop the field at the source or set `schema: evolve`.",
                 )
             continue
         want = have[name]
@@ -68,14 +68,15 @@ def reconcile(existing: pa.Schema | None, data: pa.Table, policy: SchemaPolicy, 
         common = common_type(want, got)
         if common is None:
             raise SchemaDriftError(
-                f"Field {name!r} of table {table!r} changed type from {want} to {got}, "
-                "which cannot be widened; fix the source or load into a new table."
+                f"Field {name!r} of table {table!r} changed type from {want} to {got}, which cannot be widened",
+                hint="fix the source or load into a new table.",
             )
         if not same_type(common, want):
             if frozen:
                 raise SchemaDriftError(
                     f"Field {name!r} of table {table!r} changed type from {want} to {got}, "
-                    "but the table's schema is frozen; set `schema: evolve` to widen it."
+                    "but the table's schema is frozen",
+                    hint="set `schema: evolve` to widen it.",
                 )
             result.widen[name] = common
         target = common if name in result.widen else want

@@ -70,6 +70,8 @@ class HpdpError(Exception):
 class InvalidInputError(HpdpError):
     """The user's input (arguments, SQL, a file, a setting) cannot be used as given."""
 
+    kind, code = ErrorKind.INVALID_INPUT, "invalid_input"
+
 
 class NotFoundError(HpdpError):
     kind, code = ErrorKind.NOT_FOUND, "not_found"
@@ -111,6 +113,12 @@ class StoreUnavailableError(UnavailableError):
     code = "store_unavailable"
 
 
+class SnapshotsUnsupportedError(UnsupportedError):
+    """The configured engine keeps no snapshots, so there is no time travel."""
+
+    code = "snapshots_unsupported"
+
+
 class UnknownTableError(NotFoundError):
     code = "table_not_found"
 
@@ -133,6 +141,12 @@ class WriteError(TaskFailedError):
     """A write was refused or failed; the table is unchanged."""
 
     code = "write_failed"
+
+
+class InvalidWriteError(WriteError, InvalidInputError):
+    """A write was refused before it started: its mode or key cannot be used; the table is unchanged."""
+
+    kind, code = ErrorKind.INVALID_INPUT, "write_invalid"
 
 
 class WriteConflictError(ConflictError):

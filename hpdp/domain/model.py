@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from hpdp.domain.errors import HpdpError, WriteError
+from hpdp.domain.errors import InvalidInputError, InvalidWriteError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -23,7 +23,9 @@ class WriteMode(StrEnum):
             return cls(value)
         except ValueError:
             accepted = ", ".join(m.value for m in cls)
-            raise WriteError(f"Unknown write mode {value!r}; use one of: {accepted}.") from None
+            raise InvalidWriteError(
+                f"Unknown write mode {value!r}", hint=f"use one of: {accepted}.", code="write_mode_invalid"
+            ) from None
 
 
 class OutputFormat(StrEnum):
@@ -36,7 +38,11 @@ def table_name(name: str) -> str:
     """Validate a table name: a plain SQL identifier, optionally schema-qualified."""
     parts = name.split(".")
     if not name or len(parts) > 2 or not all(_IDENTIFIER.match(p) for p in parts):
-        raise HpdpError(f"Invalid table name {name!r}; use letters, digits and underscores, not starting with a digit.")
+        raise InvalidInputError(
+            f"Invalid table name {name!r}",
+            hint="use letters, digits and underscores, not starting with a digit.",
+            code="table_name_invalid",
+        )
     return name
 
 
@@ -44,7 +50,9 @@ def merge_keys(mode: WriteMode, key: str | list[str] | tuple[str, ...] | None) -
     """The key columns a write needs: required for merge, ignored otherwise."""
     keys = (key,) if isinstance(key, str) else tuple(key or ())
     if mode is WriteMode.MERGE and not keys:
-        raise WriteError("A merge needs a key: pass the column(s) that identify a row (--key ID).")
+        raise InvalidWriteError(
+            "A merge needs a key", hint="name the column(s) that identify a row.", code="merge_key_missing"
+        )
     for k in keys:
         table_name(k)
     return keys
@@ -96,7 +104,11 @@ class Condition:
 
     def __post_init__(self) -> None:
         if self.op not in self.OPERATORS:
-            raise HpdpError(f"Unknown operator {self.op!r}; use one of: {', '.join(self.OPERATORS)}.")
+            raise InvalidInputError(
+                f"Unknown operator {self.op!r}",
+                hint=f"use one of: {', '.join(self.OPERATORS)}.",
+                code="operator_invalid",
+            )
 
 
 @dataclass(frozen=True)
@@ -111,4 +123,8 @@ class Aggregation:
 
     def __post_init__(self) -> None:
         if self.function not in self.FUNCTIONS:
-            raise HpdpError(f"Unknown aggregate {self.function!r}; use one of: {', '.join(self.FUNCTIONS)}.")
+            raise InvalidInputError(
+                f"Unknown aggregate {self.function!r}",
+                hint=f"use one of: {', '.join(self.FUNCTIONS)}.",
+                code="aggregate_invalid",
+            )

@@ -8,23 +8,73 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import ConflictError, ErrorKind, InvalidInputError, NotFoundError, TaskFailedError
 
 
-class RunError(HpdpError):
+class RunError(TaskFailedError):
     """A notebook run could not be started or recorded."""
 
+    code = "run_failed"
 
-class ParameterError(RunError):
+
+class RunNotFoundError(RunError, NotFoundError):
+    """No run has the given id."""
+
+    kind, code = ErrorKind.NOT_FOUND, "run_not_found"
+
+
+class NotebookNotFoundError(RunError, NotFoundError):
+    """The notebook to run is not a file."""
+
+    kind, code = ErrorKind.NOT_FOUND, "notebook_not_found"
+
+
+class NotebookError(RunError, InvalidInputError):
+    """The file to run is not a notebook, or its parameters cell does not parse."""
+
+    kind, code = ErrorKind.INVALID_INPUT, "notebook_invalid"
+
+
+class ParameterError(RunError, InvalidInputError):
     """A run parameter is unknown to the notebook or has the wrong type; nothing ran."""
 
-
-class ScheduleError(HpdpError):
-    """A schedule is malformed, unknown or already exists."""
+    kind, code = ErrorKind.INVALID_INPUT, "parameter_invalid"
 
 
-class ExperimentError(HpdpError):
+class MetricError(RunError, InvalidInputError):
+    """A metric logged in a run has no name or is not a finite number."""
+
+    kind, code = ErrorKind.INVALID_INPUT, "metric_invalid"
+
+
+class ScheduleError(InvalidInputError):
+    """A schedule is malformed or already exists."""
+
+    code = "schedule_invalid"
+
+
+class ScheduleNotFoundError(ScheduleError, NotFoundError):
+    """No schedule has the given name."""
+
+    kind, code = ErrorKind.NOT_FOUND, "schedule_not_found"
+
+
+class ScheduleExistsError(ScheduleError, ConflictError):
+    """A schedule with the same name is already stored."""
+
+    kind, code = ErrorKind.CONFLICT, "schedule_exists"
+
+
+class ExperimentError(InvalidInputError):
     """An experiment file is malformed or names no runs."""
+
+    code = "experiment_invalid"
+
+
+class ExperimentNotFoundError(ExperimentError, NotFoundError):
+    """An experiment has no runs yet."""
+
+    kind, code = ErrorKind.NOT_FOUND, "experiment_not_found"
 
 
 class RunStatus(StrEnum):

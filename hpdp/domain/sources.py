@@ -8,24 +8,38 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from hpdp.domain.errors import ConfigError, HpdpError
+from hpdp.domain.errors import ConfigError, ErrorKind, NotFoundError, TaskFailedError
 from hpdp.domain.model import WriteMode, merge_keys, table_name
 
 
-class SourceError(HpdpError):
+class SourceError(TaskFailedError):
     """A source answered something hpdp cannot load (bad body, HTTP error, gave up retrying)."""
+
+    code = "source_failed"
 
 
 class PaginationError(SourceError):
     """The paginator looped or stopped before the declared number of rows."""
 
+    code = "source_pagination_failed"
+
 
 class SchemaDriftError(SourceError):
     """The data no longer fits the table's declared (frozen) or compatible schema."""
 
+    code = "source_schema_drift"
+
 
 class CatalogError(ConfigError):
     """The sources catalog has an entry hpdp cannot use."""
+
+    code = "catalog_invalid"
+
+
+class SourceNotFoundError(CatalogError, NotFoundError):
+    """The sources catalog has no source of the given name."""
+
+    kind, code = ErrorKind.NOT_FOUND, "source_not_found"
 
 
 class SchemaPolicy(StrEnum):
@@ -47,12 +61,12 @@ def parse_lag(value: Any) -> float:
     if value is None:
         return 0.0
     if isinstance(value, bool):
-        raise ConfigError(f"lag {value!r} is not a duration; write a number or e.g. '15m', '2h', '1d'.")
+        raise ConfigError(f"lag {value!r} is not a duration", hint="write a number or e.g. '15m', '2h', '1d'.")
     if isinstance(value, int | float):
         return float(value)
     match = _DURATION.match(str(value))
     if not match:
-        raise ConfigError(f"lag {value!r} is not a duration; write a number or e.g. '15m', '2h', '1d'.")
+        raise ConfigError(f"lag {value!r} is not a duration", hint="write a number or e.g. '15m', '2h', '1d'.")
     return float(match.group(1)) * _UNITS[match.group(2) or "s"]
 
 

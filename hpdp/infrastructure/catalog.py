@@ -32,7 +32,11 @@ def expand(value: Any, name: str, secrets: set[str], env: dict[str, str]) -> Any
                 return env[var]
             if default is not None:
                 return default
-            raise CatalogError(f"Source {name!r} uses ${{{var}}}, which is not set; export {var} before loading.")
+            raise CatalogError(
+                f"Source {name!r} uses ${{{var}}}, which is not set",
+                hint=f"export {var} before loading.",
+                code="catalog_variable_unset",
+            )
 
         return _VAR.sub(swap, value)
     if isinstance(value, dict):
@@ -51,9 +55,9 @@ def parse_source(name: str, entry: Any, kinds: Iterable[str], env: dict[str, str
     kind = str(entry.get("kind", "rest"))
     known = sorted(kinds)
     if kind not in known:
-        raise CatalogError(f"Source {name!r} has kind {kind!r}; use one of: {', '.join(known)}.")
+        raise CatalogError(f"Source {name!r} has kind {kind!r}", hint=f"use one of: {', '.join(known)}.")
     if not entry.get("url"):
-        raise CatalogError(f"Source {name!r} has no `url`; add the address of the API.")
+        raise CatalogError(f"Source {name!r} has no `url`", hint="add the address of the API.")
     key = entry.get("key") or ()
     pagination = entry.get("pagination") or {}
     if isinstance(pagination, str):
@@ -80,7 +84,7 @@ def parse_source(name: str, entry: Any, kinds: Iterable[str], env: dict[str, str
     except CatalogError:
         raise
     except HpdpError as exc:
-        raise CatalogError(f"Source {name!r}: {exc}") from None
+        raise CatalogError(f"Source {name!r}: {exc.message}", hint=exc.hint, code=exc.code) from None
 
 
 def _incremental(name: str, value: Any) -> Incremental | None:
@@ -89,11 +93,11 @@ def _incremental(name: str, value: Any) -> Incremental | None:
     if isinstance(value, str):
         value = {"field": value}
     if not isinstance(value, dict) or not value.get("field"):
-        raise CatalogError(f"Source {name!r} has an `incremental` without a `field`; name the cursor field.")
+        raise CatalogError(f"Source {name!r} has an `incremental` without a `field`", hint="name the cursor field.")
     try:
         lag = parse_lag(value.get("lag"))
     except HpdpError as exc:
-        raise CatalogError(f"Source {name!r}: {exc}") from None
+        raise CatalogError(f"Source {name!r}: {exc.message}", hint=exc.hint, code=exc.code) from None
     return Incremental(field=str(value["field"]), lag=lag, initial=value.get("initial"), param=value.get("param"))
 
 
@@ -101,7 +105,7 @@ def _schema(name: str, value: Any) -> SchemaPolicy:
     try:
         return SchemaPolicy(str(value))
     except ValueError:
-        raise CatalogError(f"Source {name!r} has schema {value!r}; use evolve or frozen.") from None
+        raise CatalogError(f"Source {name!r} has schema {value!r}", hint="use evolve or frozen.") from None
 
 
 def load_catalog(path: Path, kinds: Iterable[str]) -> dict[str, SourceSpec]:
@@ -115,7 +119,9 @@ def load_catalog(path: Path, kinds: Iterable[str]) -> dict[str, SourceSpec]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CatalogError(f"The sources catalog {str(path)!r} is not valid YAML{where}; fix the file.") from None
+        raise CatalogError(
+            f"The sources catalog {str(path)!r} is not valid YAML{where}", hint="fix the file."
+        ) from None
     if isinstance(data, dict) and "sources" in data:
         data = data["sources"] or {}
     if not isinstance(data, dict):

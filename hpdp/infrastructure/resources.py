@@ -6,7 +6,7 @@ import shutil
 from importlib.resources import files
 from pathlib import Path
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import ConflictError
 
 
 def root() -> Path:
@@ -40,8 +40,10 @@ def copy_examples(target: Path) -> list[Path]:
     names = example_files()
     taken = [n for n in names if (target / n).exists()]
     if taken:
-        raise HpdpError(
-            f"{target / taken[0]} already exists; choose an empty folder or move the existing examples away."
+        raise ConflictError(
+            f"{target / taken[0]} already exists",
+            hint="choose an empty folder or move the existing examples away.",
+            code="examples_exist",
         )
     for name in names:
         (target / name).parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import InvalidInputError
 from hpdp.domain.model import Aggregation
 
 __all__ = ["aggregate_schema", "check_columns", "is_numeric", "scalar"]
@@ -19,7 +19,11 @@ def is_numeric(dtype: pa.DataType) -> bool:
 def check_columns(table: pa.Table, columns: list[str]) -> None:
     missing = [c for c in columns if c not in table.column_names]
     if missing:
-        raise HpdpError(f"Unknown column(s) {', '.join(missing)}; the data has: {', '.join(table.column_names)}.")
+        raise InvalidInputError(
+            f"Unknown column(s) {', '.join(missing)}",
+            hint=f"the data has: {', '.join(table.column_names)}.",
+            code="column_not_found",
+        )
 
 
 def scalar(value: Any, numeric: bool) -> float | str | None:

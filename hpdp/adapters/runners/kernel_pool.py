@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hpdp.domain.runs import RunError
+from hpdp.domain.errors import ConfigError
 
 log = logging.getLogger(__name__)
 IPC_PATH_MAX = 96  # a Unix socket path holds 104 bytes on macOS, 108 on Linux
@@ -56,8 +56,10 @@ def kernel_language(kernel_name: str) -> str:
     try:
         return str(KernelSpecManager().get_kernel_spec(kernel_name).language or "python")
     except NoSuchKernel:
-        raise RunError(
-            f"The run kernel {kernel_name!r} is not installed; install it or set HPDP_RUN_KERNEL to an installed one."
+        raise ConfigError(
+            f"The run kernel {kernel_name!r} is not installed",
+            hint="install it or set HPDP_RUN_KERNEL to an installed one.",
+            code="run_kernel_missing",
         ) from None
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pyarrow as pa
 
 from hpdp.application.sources import AbstractSource, Page
-from hpdp.domain.errors import ConfigError, first_line
-from hpdp.domain.sources import SourceError, SourceSpec
+from hpdp.domain.errors import first_line
+from hpdp.domain.sources import CatalogError, SourceError, SourceSpec
 
 
 class FlightSource(AbstractSource):
@@ -18,7 +18,7 @@ class FlightSource(AbstractSource):
     def __init__(self, spec: SourceSpec) -> None:
         super().__init__(spec)
         if not (spec.option("ticket") or spec.option("command")):
-            raise ConfigError(f"Flight source {spec.name!r} needs a `ticket` or a `command`.")
+            raise CatalogError(f"Flight source {spec.name!r} needs a `ticket` or a `command`.")
 
     def _text(self, template: str, start: Any) -> bytes:
         value = "" if start is None else str(start)

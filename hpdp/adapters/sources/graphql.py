@@ -8,8 +8,7 @@ from typing import Any
 from hpdp.adapters.sources.http import HttpClient
 from hpdp.adapters.sources.records import at_path, digest, to_table
 from hpdp.application.sources import AbstractSource, Page
-from hpdp.domain.errors import ConfigError
-from hpdp.domain.sources import SourceError, SourceSpec
+from hpdp.domain.sources import CatalogError, SourceError, SourceSpec
 
 
 class GraphQLSource(AbstractSource):
@@ -19,7 +18,7 @@ class GraphQLSource(AbstractSource):
         super().__init__(spec)
         self.query = spec.option("query")
         if not self.query:
-            raise ConfigError(f"Source {spec.name!r} is a GraphQL source without a `query`; add one.")
+            raise CatalogError(f"Source {spec.name!r} is a GraphQL source without a `query`", hint="add one.")
         self.connection = spec.records or ""
         self.http = HttpClient(spec)
 
@@ -38,7 +37,11 @@ class GraphQLSource(AbstractSource):
                 raise SourceError(f"GraphQL source {self.spec.name!r} answered an error: {message}.")
             connection = at_path(body, f"data.{self.connection}" if self.connection else "data", None)
             if not isinstance(connection, dict):
-                raise SourceError(f"{where} has no connection at data.{self.connection}; check `records`.")
+                raise SourceError(
+                    f"{where} has no connection at data.{self.connection}",
+                    hint="check `records`.",
+                    code="source_body_invalid",
+                )
             if "edges" in connection:
                 records = [edge.get("node") for edge in connection["edges"] or []]
             else:

@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
-from hpdp.domain.errors import ConfigError
-from hpdp.domain.sources import SourceError, SourceSpec, utcnow
+from hpdp.domain.sources import CatalogError, SourceError, SourceSpec, utcnow
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -48,7 +47,7 @@ def build_auth(spec: SourceSpec) -> tuple[dict[str, str], Any]:
         return {}, httpx.BasicAuth(str(auth.get("username", "")), str(auth.get("password", "")))
     if kind == "api_key":
         return {str(auth.get("header", "X-API-Key")): str(auth.get("value", ""))}, None
-    raise ConfigError(f"Source {spec.name!r} has auth type {kind!r}; use bearer, basic or api_key.")
+    raise CatalogError(f"Source {spec.name!r} has auth type {kind!r}", hint="use bearer, basic or api_key.")
 
 
 class HttpClient:
@@ -77,8 +76,9 @@ class HttpClient:
                     return response
                 if response.status_code not in RETRY_STATUS:
                     raise SourceError(
-                        f"{response.url} answered HTTP {response.status_code} "
-                        f"({_snippet(response.content)}); check the URL, parameters and credentials."
+                        f"{response.url} answered HTTP {response.status_code} ({_snippet(response.content)})",
+                        hint="check the URL, parameters and credentials.",
+                        code="source_http_error",
                     )
                 problem, wait = f"HTTP {response.status_code}", retry_after(response)
             attempt += 1
@@ -87,8 +87,9 @@ class HttpClient:
             if attempt > self.retries or delay >= remaining:
                 spent = time.monotonic() - started
                 raise SourceError(
-                    f"Gave up on {url} after {attempt} attempt(s) in {spent:.1f} s, last: {problem}; "
-                    "the source is failing, try again later or raise `retries`/`max_time`."
+                    f"Gave up on {url} after {attempt} attempt(s) in {spent:.1f} s, last: {problem}",
+                    hint="the source is failing, try again later or raise `retries`/`max_time`.",
+                    code="source_gave_up",
                 )
             time.sleep(delay)
 
@@ -113,8 +114,9 @@ class HttpClient:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
             raise SourceError(
-                f"{response.url} returned a malformed JSON body ({exc}, {len(response.content):,} bytes); "
-                "nothing was written."
+                f"{response.url} returned a malformed JSON body ({exc}, {len(response.content):,} bytes)",
+                hint="nothing was written.",
+                code="source_body_invalid",
             ) from None
 
     def close(self) -> None:

@@ -32,7 +32,11 @@ def records_at(body: Any, path: str | None, where: str) -> list[Any]:
     try:
         records = at_path(body, path)
     except KeyError as exc:
-        raise SourceError(f"{where} has no {path!r} in its body (missing {exc.args[0]!r}); check `records`.") from None
+        raise SourceError(
+            f"{where} has no {path!r} in its body (missing {exc.args[0]!r})",
+            hint="check `records`.",
+            code="source_body_invalid",
+        ) from None
     if records is None:
         return []
     if isinstance(records, dict):
@@ -121,7 +125,7 @@ def _records(body: pa.Table, path: str, where: str) -> tuple[pa.Table, dict[str,
     if body.num_rows != 1:
         return None
     if path not in body.column_names:
-        raise SourceError(f"{where} has no {path!r} in its body; check `records`.")
+        raise SourceError(f"{where} has no {path!r} in its body", hint="check `records`.", code="source_body_invalid")
     column = body.column(path).combine_chunks()
     meta = body.drop_columns([path]).to_pylist()[0]
     if pa.types.is_null(column.type) or (pa.types.is_list(column.type) and pa.types.is_null(column.type.value_type)):

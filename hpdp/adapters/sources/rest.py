@@ -9,8 +9,7 @@ from urllib.parse import urljoin
 from hpdp.adapters.sources.http import HttpClient
 from hpdp.adapters.sources.records import ArrowBodyParser, at_path, digest, records_at, table_digest, to_table
 from hpdp.application.sources import AbstractSource, Page
-from hpdp.domain.errors import ConfigError
-from hpdp.domain.sources import SourceError, SourceSpec
+from hpdp.domain.sources import CatalogError, SourceError, SourceSpec
 
 STYLES = ("none", "next_link", "link_header", "cursor", "offset", "page")
 
@@ -23,15 +22,15 @@ class RestSource(AbstractSource):
         self.paging = dict(spec.pagination)
         self.style = str(self.paging.get("type", "none"))
         if self.style not in STYLES:
-            raise ConfigError(
-                f"Source {spec.name!r} has pagination type {self.style!r}; use one of: {', '.join(STYLES)}."
+            raise CatalogError(
+                f"Source {spec.name!r} has pagination type {self.style!r}", hint=f"use one of: {', '.join(STYLES)}."
             )
         parser = str(spec.option("parser", "auto"))
         if parser not in ("auto", "python", "arrow"):
-            raise ConfigError(f"Source {spec.name!r} has parser {parser!r}; use auto, python or arrow.")
+            raise CatalogError(f"Source {spec.name!r} has parser {parser!r}", hint="use auto, python or arrow.")
         top_level = bool(spec.records) and "." not in spec.records
         if parser == "arrow" and not top_level:
-            raise ConfigError(f"Source {spec.name!r} uses parser: arrow, which needs `records` at a top-level key.")
+            raise CatalogError(f"Source {spec.name!r} uses parser: arrow, which needs `records` at a top-level key.")
         # auto: Arrow's reader where the body fits (records at a top-level key), text kept as text
         arrow = parser == "arrow" or (parser == "auto" and top_level)
         self.arrow = ArrowBodyParser(spec.records, keep_text=parser == "auto") if arrow else None
@@ -109,5 +108,9 @@ def _count(value: Any, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise SourceError(f"{where} declared a total of {value!r}, which is not a count; check `pagination.total`.")
+        raise SourceError(
+            f"{where} declared a total of {value!r}, which is not a count",
+            hint="check `pagination.total`.",
+            code="source_body_invalid",
+        )
     return int(value)

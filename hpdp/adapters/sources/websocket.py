@@ -73,7 +73,9 @@ class WebSocketSource(AbstractSource):
                         message = orjson.loads(raw)
                     except orjson.JSONDecodeError as exc:
                         raise SourceError(
-                            f"{url} sent a malformed JSON message ({exc}); nothing was written."
+                            f"{url} sent a malformed JSON message ({exc})",
+                            hint="nothing was written.",
+                            code="source_body_invalid",
                         ) from None
                     if matches(message, close_on):
                         break
@@ -91,7 +93,7 @@ class WebSocketSource(AbstractSource):
                         buffer = []
         except (OSError, WebSocketException) as exc:
             raise SourceError(
-                f"WebSocket {url} failed: {exc or type(exc).__name__}; check the URL and the server."
+                f"WebSocket {url} failed: {exc or type(exc).__name__}", hint="check the URL and the server."
             ) from None
         if buffer:
             yield Page(to_table(buffer, url), f"{url}#batch{batches + 1}")

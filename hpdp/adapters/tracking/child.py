@@ -15,6 +15,7 @@ from typing import Any
 
 from hpdp.adapters import logs
 from hpdp.application.runs_ports import AbstractTracker
+from hpdp.domain.errors import TaskFailedError, UnavailableError
 
 
 class ChildProcessTracker(AbstractTracker):
@@ -44,10 +45,12 @@ class ChildProcessTracker(AbstractTracker):
             self._child.stdin.flush()
             line = self._child.stdout.readline()
         if not line:
-            raise RuntimeError(f"the tracking process stopped (exit code {self._child.poll()})")
+            raise UnavailableError(
+                f"The tracking process stopped (exit code {self._child.poll()})", code="tracking_unavailable"
+            )
         answer = json.loads(line)
         if "error" in answer:
-            raise RuntimeError(answer["error"])
+            raise TaskFailedError(str(answer["error"]), code="tracking_failed")
         return answer["result"]
 
     def start_run(
