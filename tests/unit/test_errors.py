@@ -26,6 +26,7 @@ from hpdp.domain.errors import (
 )
 from hpdp.domain.runs import ParameterError, RunError, RunNotFoundError, ScheduleError, ScheduleNotFoundError
 from hpdp.domain.sources import CatalogError, SourceNotFoundError
+from hpdp.presentation.cli import context
 from hpdp.presentation.cli.context import EXIT_CODES, POINTERS, debug_fields, exit_code, sentence
 
 ROOT = Path(hpdp.__file__).parent
@@ -232,3 +233,36 @@ def test_debug_fields_name_code_and_kind():
 
 def test_a_foreign_error_is_masked_too():
     assert "s3cr3t" not in sentence(RuntimeError("could not connect to postgresql://u:s3cr3t@h/db"))
+
+
+PASSWORD = "".join(["s3", "cr3t"])  # built, so that a traceback's source lines do not hold it either
+
+
+def _failing_app() -> None:
+    raise TaskFailedError(
+        f"Load failed at postgresql://hpdp:{PASSWORD}@db/hpdp",
+        hint=f"check password={PASSWORD}",
+        detail=f"FATAL token={PASSWORD} rejected",
+    )
+
+
+def test_the_cli_prints_one_masked_line_and_exits_with_the_kinds_code(monkeypatch, capsys):
+    monkeypatch.setattr(context.logs, "configure", lambda debug: None)
+    with pytest.raises(SystemExit) as stopped:
+        context.run_main(_failing_app, ["hpdp", "ingest"])
+    assert stopped.value.code == EXIT_CODES[ErrorKind.FAILED_TASK] == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("Error: Load failed at postgresql://hpdp:***@db/hpdp; check password=***")
+        and "s3cr3t" not in err
+    )
+
+
+def test_debug_shows_the_fields_and_the_traceback_without_secrets(monkeypatch, capsys):
+    monkeypatch.setattr(context.logs, "configure", lambda debug: None)
+    with pytest.raises(TaskFailedError) as caught:
+        context.run_main(_failing_app, ["hpdp", "--debug", "ingest"])
+    err = capsys.readouterr().err
+    assert "code: failed_task" in err and "detail: FATAL token=***" in err
+    shown = err + "".join(traceback.format_exception(caught.value))
+    assert PASSWORD not in shown
