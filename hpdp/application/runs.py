@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
@@ -14,9 +13,9 @@ from typing import Any
 
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.lazy import Lazy
-from hpdp.application.metrics import METRICS_FILE
 from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
 from hpdp.application.retries import after_failure
+from hpdp.application.run_tracking import Heartbeat, run_tags, text, track_result
 from hpdp.application.runs_ports import (
     AbstractNotifier,
     AbstractQueue,
@@ -212,7 +211,7 @@ class RunService:
         record = ctx.log.claim(run_id, ctx.worker, ctx.clock(), ctx.process)
         if record is None:
             return
-        beat = _Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
+        beat = Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
         beat.start()
         try:
             record, result = self._execute(record)
@@ -230,7 +229,7 @@ class RunService:
         ctx, req = self.ctx, record.request
         run_dir = ctx.home / "runs" / record.id
         output = run_dir / Path(req.notebook).name
-        before = _text(ctx.snapshot())
+        before = text(ctx.snapshot())
         opened: dict[str, Any] = {}
         opening = threading.Thread(target=self._open_tracking, args=(record, before, opened), name="hpdp-track")
         opening.start()
@@ -248,7 +247,7 @@ class RunService:
         tracker, tracking_id = opened["tracker"], opened["id"]
         record = ctx.log.get(record.id)
         try:
-            _track_result(tracker, tracking_id, result, run_dir, _text(ctx.snapshot()))
+            track_result(tracker, tracking_id, result, run_dir, text(ctx.snapshot()))
         except Exception as exc:
             log.exception("run %s could not be tracked", record.id)
             result = Execution(**{**result.__dict__, "ok": False, "reason": f"tracking failed: {exc}"})
@@ -258,7 +257,7 @@ class RunService:
         ctx, req = self.ctx, record.request
         try:
             tracker = ctx.tracker.get()
-            tags = run_tags(ctx, record, before)
+            tags = run_tags(record, before, ctx.version)
             opened["id"] = tracker.start_run(
                 req.experiment or DEFAULT_EXPERIMENT,
                 f"{Path(req.notebook).stem}-{record.id}",
@@ -298,27 +297,6 @@ class RunService:
         return reaped
 
 
-def _track_result(tracker: AbstractTracker, run_id: str, result: Execution, run_dir: Path, after: str) -> None:
-    metrics = {
-        "wall_time_s": result.wall_s,
-        "cpu_time_s": result.cpu_s,
-        "peak_memory_mb": result.peak_memory_mb,
-        "cells_executed": float(result.cells_executed),
-    }
-    if result.failed_cell is not None:
-        metrics["failed_cell"] = float(result.failed_cell)
-    tracker.log_metrics(run_id, metrics)
-    for name, value, step in notebook_metrics(run_dir):
-        tracker.log_metrics(run_id, {name: value}, step=step)
-    tags = {"hpdp.snapshot_after": after}
-    if result.reason:
-        tags["hpdp.failure"] = result.reason[:4000]
-    tracker.set_tags(run_id, tags)
-    if Path(result.output_path).is_file():
-        tracker.log_artifact(run_id, Path(result.output_path))
-    tracker.end_run(run_id, "FINISHED" if result.ok else "FAILED")
-
-
 def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
     """Close the tracked run of an abandoned run as FAILED (opening one if its worker died before that)."""
     output = ctx.home / "runs" / record.id / Path(record.request.notebook).name
@@ -330,7 +308,7 @@ def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
                 record.request.experiment or DEFAULT_EXPERIMENT,
                 f"{Path(record.request.notebook).stem}-{record.id}",
                 params=record.request.parameters,
-                tags=run_tags(ctx, record, ""),
+                tags=run_tags(record, "", ctx.version),
                 parent_id=record.request.parent_tracking_id,
             )
             record = ctx.log.update(record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id))
@@ -342,60 +320,3 @@ def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
     except Exception:
         log.exception("could not mark the tracked run of %s failed", record.id)
     return record
-
-
-def run_tags(ctx: RunContext, record: RunRecord, before: str) -> dict[str, str]:
-    req = record.request
-    return {
-        "hpdp.notebook": req.notebook,
-        "hpdp.run_id": record.id,
-        "hpdp.queue": record.queue,
-        "hpdp.schedule": req.schedule or "",
-        "hpdp.attempt": str(req.attempt),
-        "hpdp.version": ctx.version,
-        "hpdp.snapshot_before": before,
-    }
-
-
-def notebook_metrics(run_dir: Path) -> list[tuple[str, float, int]]:
-    """Metrics the notebook logged with hpdp.log_metric, in order: (name, value, step)."""
-    file = run_dir / METRICS_FILE
-    if not file.is_file():
-        return []
-    out: list[tuple[str, float, int]] = []
-    seen: dict[str, int] = {}
-    for line in file.read_text().splitlines():
-        try:
-            item = json.loads(line)
-            name, value = str(item["name"]), float(item["value"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        step = item.get("step")
-        out.append((name, value, int(step) if isinstance(step, int) else seen.get(name, 0)))
-        seen[name] = seen.get(name, 0) + 1
-    return out
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-class _Heartbeat:
-    def __init__(self, beat: Callable[[], Any], every_s: float) -> None:
-        self._beat, self._every = beat, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="hpdp-heartbeat", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self._beat()
-            except Exception:
-                log.exception("heartbeat failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
