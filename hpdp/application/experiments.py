@@ -73,6 +73,10 @@ class ExperimentService:
     def __init__(self, runs: RunService) -> None:
         self.runs = runs
 
+    @property
+    def queue_name(self) -> str:
+        return self.runs.queue_name
+
     def load(self, path: str | Path) -> ExperimentSpec:
         return load_spec(path)
 

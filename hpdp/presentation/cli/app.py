@@ -38,9 +38,9 @@ def sql(
     from hpdp.presentation.cli import render
 
     if format not in render.FORMATS:
-        from hpdp.domain.errors import HpdpError
+        from hpdp.domain.errors import InvalidInputError
 
-        raise HpdpError(f"Unknown format {format!r}; use one of: {', '.join(render.FORMATS)}.")
+        raise InvalidInputError(f"Unknown format {format!r}; use one of: {', '.join(render.FORMATS)}.")
     with workbench() as hp:
         result = hp.sql(query, as_of=as_of, format="arrow")
     if result is None:

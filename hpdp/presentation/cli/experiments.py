@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import TaskFailedError
 from hpdp.presentation.cli.context import container
 
 experiment_app = typer.Typer(help="Parameter grids run as child runs of one MLflow run.", no_args_is_help=True)
@@ -26,7 +26,7 @@ def run(
         spec = experiments.load(file)
         print(
             f"Experiment {spec.name}: {len(spec.combinations())} runs of {Path(spec.notebook).name} "
-            f"on the {experiments.runs.queue_name} queue.",
+            f"on the {experiments.queue_name} queue.",
             flush=True,
         )
         outcome = experiments.run(spec, timeout)
@@ -36,7 +36,9 @@ def run(
         print(f"  {r.id}: {r.status.value} {r.reason or ''}")
     _show(outcome.ranking, spec.metric or "wall_time_s")
     if failed:
-        raise HpdpError(f"{len(failed)} of {len(records)} runs of {spec.name} failed; `hpdp runs --status failed`.")
+        raise TaskFailedError(
+            f"{len(failed)} of {len(records)} runs of {spec.name} failed; `hpdp runs --status failed`."
+        )
 
 
 @experiment_app.command("compare")

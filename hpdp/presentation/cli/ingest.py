@@ -58,10 +58,10 @@ def ingest(
     ] = False,
 ) -> None:
     """Load a source (or --all) from the sources catalog into its table, in one atomic commit."""
-    from hpdp.domain.errors import HpdpError
+    from hpdp.domain.errors import InvalidInputError, TaskFailedError
 
     if (name is None) == (not all_):
-        raise HpdpError("Name one source or pass --all; `hpdp sources` lists the sources.")
+        raise InvalidInputError("Name one source or pass --all; `hpdp sources` lists the sources.")
     with workbench() as hp:
         if not all_:
             assert name is not None
@@ -73,7 +73,7 @@ def ingest(
     if not summary.ok:
         failed = summary.failed
         count = len(summary.outcomes)
-        raise HpdpError(f"{len(failed)} of {count} sources failed ({', '.join(failed)}); see `hpdp loads`.")
+        raise TaskFailedError(f"{len(failed)} of {count} sources failed ({', '.join(failed)}); see `hpdp loads`.")
 
 
 def _show(outcome: SourceOutcome) -> None:

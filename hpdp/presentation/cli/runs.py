@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import TaskFailedError, UnsupportedError
 from hpdp.presentation.cli.context import container
 from hpdp.presentation.cli.params import PARAMS_CONTEXT, pairs, parameters
 
@@ -54,7 +54,7 @@ def run(
         record = service.run(request, from_text=True)
     print(describe(record))
     if record.status is RunStatus.FAILED:
-        raise HpdpError(f"Run {record.id} failed: {record.reason}; see the output notebook {record.output_path}.")
+        raise TaskFailedError(f"Run {record.id} failed: {record.reason}; see the output notebook {record.output_path}.")
 
 
 def runs(
@@ -93,7 +93,7 @@ def worker(
     with container(pool_size=pool, worker=name) as c:
         service = c.runs()
         if not service.has_workers:
-            raise HpdpError("`hpdp worker` serves the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL.")
+            raise UnsupportedError("`hpdp worker` serves the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL.")
         print(f"Worker {service.worker} on queue {service.queue_description}, {pool} warm kernels.")
         service.serve(burst=burst, name=name, on_reap_error=_reap_failed)
 
