@@ -72,14 +72,17 @@ class Container:
         self._run_log = Lazy(lambda: run_log or self.registries.run_logs.get(self.settings.run_log)(self.run_options))
         self._runs = Lazy(lambda: self._build_runs(runner, tracker, queue, notifier))
         self._workbench = Lazy(self._build_workbench)
+        self._given = {"store": store is not None, "processor": processor is not None}
         self._started = False
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> Container:
-        """Check that the configured engines exist (nothing is built yet)."""
+        """Check that the configured engines exist (nothing is built yet); given parts need no engine."""
         if not self._started:
-            self.registries.stores.check(self.settings.db_engine)
-            self.registries.processors.check(self.settings.processor_engine)
+            if not self._given["store"]:
+                self.registries.stores.check(self.settings.db_engine)
+            if not self._given["processor"]:
+                self.registries.processors.check(self.settings.processor_engine)
             self._started = True
         return self
 
