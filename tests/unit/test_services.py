@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import hpdp
+from hpdp.adapters.sources.memory import MemorySource
 from hpdp.application.ingestion import IngestionService
 from hpdp.application.runs_ports import ScheduleExistsError, ScheduleNotFoundError
 from hpdp.application.schedules import ScheduleService
@@ -105,16 +106,10 @@ def test_ingest_all_loads_every_source_and_sums_up_the_failures(tmp_path: Path) 
         good = spec([rows(1, 2)])
         bad = replace(spec([rows(1)], options={"total": 9}), name="bad", table="u")
         seen = []
-        ingest = IngestionService(hp.store, lambda: {"s": good, "bad": bad}, hpdp_memory_source(), lambda: start)
+        ingest = IngestionService(hp.store, lambda: {"s": good, "bad": bad}, MemorySource, lambda: start)
         summary = ingest.ingest_all(on_outcome=seen.append)
     assert [o.source for o in summary.outcomes] == ["bad", "s"] and seen == summary.outcomes
     assert summary.failed == ["bad"] and not summary.ok
     assert "declared 9 rows" in str(summary.outcomes[0].error)
     [loaded] = summary.loaded
     assert loaded.rows == 2 and loaded.started == start and loaded.finished == start
-
-
-def hpdp_memory_source():
-    from hpdp.adapters.sources.memory import MemorySource
-
-    return MemorySource
