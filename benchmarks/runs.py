@@ -159,11 +159,12 @@ def warm_worker(nb: Path, home: Path, runs: int, tmp: Path) -> dict | None:
             stderr=subprocess.DEVNULL,
         )
         from hpdp.domain.runs import RunRequest, RunStatus
-        from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
+        from hpdp.infrastructure.container import Container
         from hpdp.infrastructure.settings import load_settings
 
         os.environ.update({k: v for k, v in env.items() if k.startswith("HPDP_")})
-        with bootstrap_runs(load_settings()) as service:
+        with Container(load_settings()) as container:
+            service = container.runs()
             # warm-up: one run brings the worker's imports, MLflow store and kernel pool up
             service.wait([service.submit(RunRequest(str(nb), {"x": -1})).id], timeout_s=300)
             time.sleep(3)  # let the pool refill, as a long-lived worker would between bursts

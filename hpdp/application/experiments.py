@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,48 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     )
 
 
+@dataclass(frozen=True)
+class ExperimentOutcome:
+    """The parent tracked run, the finished child runs and their ranked comparison."""
+
+    spec: ExperimentSpec
+    parent: str
+    records: list[RunRecord]
+    ranking: list[dict[str, Any]]
+
+    @property
+    def failed(self) -> list[RunRecord]:
+        return [r for r in self.records if r.status is not RunStatus.FINISHED]
+
+
+class ExperimentService:
+    """`hpdp experiment run|compare` and notebooks: grids of runs as child runs of one tracked run."""
+
+    def __init__(self, runs: RunService) -> None:
+        self.runs = runs
+
+    @property
+    def queue_name(self) -> str:
+        return self.runs.queue_name
+
+    def load(self, path: str | Path) -> ExperimentSpec:
+        return load_spec(path)
+
+    def run(self, spec: ExperimentSpec, timeout_s: float | None = None) -> ExperimentOutcome:
+        if not self.runs.has_workers:  # runs execute here: kernels start while the parent run opens
+            self.runs.warm()
+        parent, records = run_experiment(self.runs, spec, timeout_s)
+        return ExperimentOutcome(spec, parent, records, compare(self.runs, spec.name, spec.metric))
+
+    def compare(self, name: str, metric: str | None = None, *, descending: bool = False) -> list[dict[str, Any]]:
+        return compare(self.runs, name, metric, descending=descending)
+
+
 def run_experiment(
     service: RunService, spec: ExperimentSpec, timeout_s: float | None = None
 ) -> tuple[str, list[RunRecord]]:
     """Queue every grid point x repeat as a child of one parent run; wait for them; close the parent."""
-    tracker = service.ctx.built("tracker")
+    tracker = service.ctx.tracker.get()
     combos = spec.combinations()
     # Check every combination before anything is tracked or queued.
     declared = declared_parameters(load_notebook(spec.notebook))
@@ -87,10 +125,12 @@ def compare(
     service: RunService, name: str, metric: str | None = None, *, descending: bool = False
 ) -> list[dict[str, Any]]:
     """One row per parameter combination: runs, mean/min/max of the metric; ranked (lowest mean first)."""
-    tracker = service.ctx.built("tracker")
+    tracker = service.ctx.tracker.get()
     children = tracker.child_runs(name)
     if not children:
-        raise ExperimentError(f"Experiment {name!r} has no runs yet; start it with `hpdp experiment run FILE`.")
+        raise ExperimentError(
+            f"Experiment {name!r} has no runs yet.", hint="run the experiment first.", code="experiment_no_runs"
+        )
     metric = metric or "wall_time_s"
     groups: dict[str, list[dict[str, Any]]] = {}
     for run in children:

@@ -10,25 +10,53 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from contextlib import suppress
-from dataclasses import replace
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hpdp.application.clock import Clock, utcnow
 from hpdp.application.ports import AbstractStore, SupportsSnapshots
 from hpdp.application.schema import combine, reconcile, widened
 from hpdp.application.sources import AbstractSource
 from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
 from hpdp.domain.model import WriteMode
-from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec, utcnow
+from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec
 
 CURSORS = "_hpdp_cursors"
 LOADS = "_hpdp_loads"
 Progress = Callable[[int, int], None]
+ProgressFactory = Callable[[str], AbstractContextManager[Progress | None]]  # per source: rows, pages
 SourceFactory = Callable[[SourceSpec], AbstractSource]
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """One source of a load of several: its load record, or the error that stopped it."""
+
+    source: str
+    record: LoadRecord | None = None
+    error: HpdpError | None = None
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    outcomes: list[SourceOutcome]
+
+    @property
+    def loaded(self) -> list[LoadRecord]:
+        return [o.record for o in self.outcomes if o.record is not None]
+
+    @property
+    def failed(self) -> list[str]:
+        return [o.source for o in self.outcomes if o.error is not None]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
 
 
 def encode(value: Any) -> str | None:
@@ -62,10 +90,12 @@ class IngestionService:
         store: AbstractStore,
         catalog: Callable[[], Mapping[str, SourceSpec]],
         open_source: SourceFactory,
+        clock: Clock = utcnow,
     ) -> None:
         self.store = store
         self._catalog = catalog
         self._open_source = open_source
+        self._clock = clock
 
     def specs(self) -> dict[str, SourceSpec]:
         return dict(self._catalog())
@@ -80,7 +110,7 @@ class IngestionService:
     # -- loading ---------------------------------------------------------------------------------------
     def ingest(self, name: str, *, full_refresh: bool = False, progress: Progress | None = None) -> LoadRecord:
         spec = self.spec(name)
-        started = utcnow()
+        started = self._clock()
         load_id = uuid.uuid4().hex
         counts = [0, 0]
         try:
@@ -94,6 +124,26 @@ class IngestionService:
             if isinstance(exc, Exception):
                 raise SourceError(f"Loading source {spec.name!r} failed: {message}") from exc
             raise
+
+    def ingest_all(
+        self,
+        *,
+        full_refresh: bool = False,
+        progress: ProgressFactory | None = None,
+        on_outcome: Callable[[SourceOutcome], None] | None = None,
+    ) -> IngestSummary:
+        """Load every source of the catalog, in name order; a failed source does not stop the others."""
+        outcomes = []
+        for name in sorted(self.specs()):
+            try:
+                with (progress or _no_progress)(name) as report:
+                    outcome = SourceOutcome(name, record=self.ingest(name, full_refresh=full_refresh, progress=report))
+            except HpdpError as exc:
+                outcome = SourceOutcome(name, error=exc)
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
+        return IngestSummary(outcomes)
 
     def _load(
         self,
@@ -120,7 +170,7 @@ class IngestionService:
         existing = None if mode is WriteMode.REPLACE else self._schema(spec.table)
         fitted = reconcile(existing, data, spec.schema, spec.table)
         cursor = self._advance(spec, last, fitted.data)
-        finished = utcnow()
+        finished = self._clock()
         record = LoadRecord(
             load_id=load_id,
             source=spec.name,
@@ -180,7 +230,7 @@ class IngestionService:
             source=spec.name,
             table=spec.table,
             started=started,
-            finished=utcnow(),
+            finished=self._clock(),
             status=LoadStatus.FAILED,
             rows=counts[0],
             pages=counts[1],
@@ -236,6 +286,10 @@ class IngestionService:
         for record in reversed(self.loads()):
             latest[record.source] = record
         return latest
+
+
+def _no_progress(name: str) -> AbstractContextManager[Progress | None]:
+    return nullcontext(None)
 
 
 def _quote(name: str) -> str:

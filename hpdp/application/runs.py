@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hpdp.application.metrics import METRICS_FILE
+from hpdp.application.clock import Clock, utcnow
+from hpdp.application.lazy import Lazy
 from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
+from hpdp.application.retries import after_failure
+from hpdp.application.run_tracking import Heartbeat, run_tags, text, track_result
 from hpdp.application.runs_ports import (
     AbstractNotifier,
     AbstractQueue,
@@ -21,14 +23,22 @@ from hpdp.application.runs_ports import (
     AbstractRunner,
     AbstractTracker,
 )
+from hpdp.domain.errors import InvalidInputError, UnsupportedError
 from hpdp.domain.runs import Execution, RunRecord, RunRequest, RunStatus
 
 log = logging.getLogger(__name__)
 DEFAULT_EXPERIMENT = "notebooks"
+SnapshotReader = Callable[[], int | None]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def parse_status(status: str | None) -> RunStatus | None:
+    """A run status from its name; None stays None."""
+    if status is None:
+        return None
+    accepted = [s.value for s in RunStatus]
+    if status not in accepted:
+        raise InvalidInputError(f"Unknown status {status!r}; use one of: {', '.join(accepted)}.", code="run_status")
+    return RunStatus(status)
 
 
 def new_run_id(now: datetime) -> str:
@@ -39,13 +49,13 @@ def new_run_id(now: datetime) -> str:
 class RunContext:
     """What the run use cases need; built by the composition root."""
 
-    runner: Callable[[], AbstractRunner]  # built on first use: a queue-only process starts no kernels
-    tracker: Callable[[], AbstractTracker]
+    runner: Lazy[AbstractRunner]  # built on first use: a queue-only process starts no kernels
+    tracker: Lazy[AbstractTracker]
     queue: AbstractQueue
     log: AbstractRunLog
     home: Path
     notifier: AbstractNotifier | None = None
-    snapshot: Callable[[], int | None] = lambda: None
+    snapshot: SnapshotReader = lambda: None
     worker: str = "local"
     process: str | None = None  # this process, as the run log records it for the runs it executes
     # whether a recorded process still runs: True, False, or None when it cannot tell (another host)
@@ -53,32 +63,51 @@ class RunContext:
     version: str = ""
     heartbeat_s: float = 5.0
     stale_after_s: float = 60.0
-    clock: Callable[[], datetime] = utcnow
-    _built: dict[str, Any] = field(default_factory=dict)
-    _locks: dict[str, threading.Lock] = field(
-        default_factory=lambda: {"runner": threading.Lock(), "tracker": threading.Lock()}
-    )
-
-    def built(self, name: str) -> Any:
-        """The runner or tracker, built once on first use (each under its own lock, so both build at once)."""
-        with self._locks[name]:
-            if name not in self._built:
-                self._built[name] = getattr(self, name)()
-            return self._built[name]
+    clock: Clock = utcnow
 
 
 class RunService:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
+        self._closed = False
         ctx.queue.bind(self.execute)
 
+    @property
+    def worker(self) -> str:
+        return self.ctx.worker
+
+    @property
+    def queue_name(self) -> str:
+        return self.ctx.queue.name
+
+    @property
+    def queue_description(self) -> str:
+        return self.ctx.queue.describe()
+
+    @property
+    def has_workers(self) -> bool:
+        """Whether queued runs execute in separate worker processes (which `serve` runs)."""
+        return self.ctx.queue.remote
+
+    @property
+    def tracker(self) -> AbstractTracker:
+        return self.ctx.tracker.get()
+
+    def warm(self, *, runner: bool = True) -> None:
+        """Start kernels now (when `runner`) and load the tracker meanwhile, in the background."""
+        if runner:
+            self.ctx.runner.get()
+        self.ctx.tracker.warm()
+
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         ctx = self.ctx
         ctx.queue.close()
-        for name in ("runner", "tracker"):
-            closer = getattr(ctx._built.get(name), "close", None)
-            if closer is not None:
-                closer()
+        for part in (ctx.runner.peek(), ctx.tracker.peek()):
+            if part is not None:
+                part.close()
         closer = getattr(ctx.snapshot, "close", None)
         if closer is not None:
             closer()
@@ -115,10 +144,21 @@ class RunService:
     def run(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
         """Run in this process and return the finished record."""
         record = self.prepare(request, from_text=from_text)
-        self.ctx.built("runner")  # parameters are fine: kernels may start now
-        threading.Thread(target=self.ctx.built, args=("tracker",), daemon=True).start()
+        self.warm()  # parameters are fine: kernels may start now
         self.execute(record.id)
         return self.ctx.log.get(record.id)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def list_runs(
+        self, *, status: str | RunStatus | None = None, schedule: str | None = None, limit: int = 30
+    ) -> list[RunRecord]:
+        """Runs, newest first; abandoned runs are marked failed first, so the list tells the truth."""
+        wanted = status if isinstance(status, RunStatus) else parse_status(status)
+        self.reap_stale()
+        return self.ctx.log.list(status=wanted, schedule=schedule, limit=limit)
+
+    def get(self, run_id: str) -> RunRecord:
+        return self.ctx.log.get(run_id)
 
     def wait(self, run_ids: list[str], timeout_s: float | None = None, poll_s: float = 0.5) -> list[RunRecord]:
         """Block until every run is done; returns their records."""
@@ -134,12 +174,44 @@ class RunService:
             time.sleep(poll_s)
 
     # -- executing (the worker side) ----------------------------------------------------------------
+    def serve(
+        self,
+        *,
+        burst: bool = False,
+        name: str | None = None,
+        on_reap_error: Callable[[Exception], None] = lambda exc: None,
+    ) -> None:
+        """Be a worker of the queue: execute its runs here until stopped (or, with `burst`, until it is empty).
+
+        Meanwhile a thread marks abandoned runs failed: a dead local worker at once, remote ones by age.
+        """
+        if not self.has_workers:
+            raise UnsupportedError(
+                f"The {self.queue_name} queue runs its runs inside the submitting process; it has no workers.",
+                code="queue_no_workers",
+            )
+        self.warm()
+        stop = threading.Event()
+        reaper = threading.Thread(target=self._reap_until, args=(stop, on_reap_error), daemon=True, name="hpdp-reaper")
+        reaper.start()
+        try:
+            self.ctx.queue.serve(self.execute, burst=burst, name=name)
+        finally:
+            stop.set()
+
+    def _reap_until(self, stop: threading.Event, on_error: Callable[[Exception], None]) -> None:
+        while not stop.wait(self.ctx.heartbeat_s):
+            try:
+                self.reap_stale()
+            except Exception as exc:  # keep watching; report once per failure
+                on_error(exc)
+
     def execute(self, run_id: str) -> None:
         ctx = self.ctx
         record = ctx.log.claim(run_id, ctx.worker, ctx.clock(), ctx.process)
         if record is None:
             return
-        beat = _Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
+        beat = Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
         beat.start()
         try:
             record, result = self._execute(record)
@@ -150,22 +222,20 @@ class RunService:
             run_id, status=status, ended=ctx.clock(), reason=result.reason, output_path=result.output_path
         )
         if not result.ok:
-            from hpdp.application.scheduling import after_failure
-
-            after_failure(ctx, record)
+            after_failure(ctx.log, ctx.notifier, ctx.clock, record)
 
     def _execute(self, record: RunRecord) -> tuple[RunRecord, Execution]:
         """Run the notebook while another thread opens the tracked run (MLflow's start-up overlaps it)."""
         ctx, req = self.ctx, record.request
         run_dir = ctx.home / "runs" / record.id
         output = run_dir / Path(req.notebook).name
-        before = _text(ctx.snapshot())
+        before = text(ctx.snapshot())
         opened: dict[str, Any] = {}
         opening = threading.Thread(target=self._open_tracking, args=(record, before, opened), name="hpdp-track")
         opening.start()
         try:
             params = {**req.parameters, "hpdp_run_id": record.id, "hpdp_run_dir": str(run_dir)}
-            result = ctx.built("runner").execute(Path(req.notebook), output, params, timeout_s=req.timeout_s)
+            result = ctx.runner.get().execute(Path(req.notebook), output, params, timeout_s=req.timeout_s)
         except Exception as exc:  # a broken runner still ends the run as FAILED with the reason
             log.exception("run %s could not execute", record.id)
             result = Execution(False, str(output), 0.0, reason=f"{type(exc).__name__}: {exc}")
@@ -177,7 +247,7 @@ class RunService:
         tracker, tracking_id = opened["tracker"], opened["id"]
         record = ctx.log.get(record.id)
         try:
-            _track_result(tracker, tracking_id, result, run_dir, _text(ctx.snapshot()))
+            track_result(tracker, tracking_id, result, run_dir, text(ctx.snapshot()))
         except Exception as exc:
             log.exception("run %s could not be tracked", record.id)
             result = Execution(**{**result.__dict__, "ok": False, "reason": f"tracking failed: {exc}"})
@@ -186,8 +256,8 @@ class RunService:
     def _open_tracking(self, record: RunRecord, before: str, opened: dict[str, Any]) -> None:
         ctx, req = self.ctx, record.request
         try:
-            tracker = ctx.built("tracker")
-            tags = run_tags(ctx, record, before)
+            tracker = ctx.tracker.get()
+            tags = run_tags(record, before, ctx.version)
             opened["id"] = tracker.start_run(
                 req.experiment or DEFAULT_EXPERIMENT,
                 f"{Path(req.notebook).stem}-{record.id}",
@@ -222,46 +292,23 @@ class RunService:
                 if updated is None:  # finished meanwhile, or another process reaped it
                     continue
                 updated = _end_tracking(ctx, updated)
-                from hpdp.application.scheduling import after_failure
-
-                after_failure(ctx, updated)
+                after_failure(ctx.log, ctx.notifier, ctx.clock, updated)
                 reaped.append(updated)
         return reaped
-
-
-def _track_result(tracker: AbstractTracker, run_id: str, result: Execution, run_dir: Path, after: str) -> None:
-    metrics = {
-        "wall_time_s": result.wall_s,
-        "cpu_time_s": result.cpu_s,
-        "peak_memory_mb": result.peak_memory_mb,
-        "cells_executed": float(result.cells_executed),
-    }
-    if result.failed_cell is not None:
-        metrics["failed_cell"] = float(result.failed_cell)
-    tracker.log_metrics(run_id, metrics)
-    for name, value, step in notebook_metrics(run_dir):
-        tracker.log_metrics(run_id, {name: value}, step=step)
-    tags = {"hpdp.snapshot_after": after}
-    if result.reason:
-        tags["hpdp.failure"] = result.reason[:4000]
-    tracker.set_tags(run_id, tags)
-    if Path(result.output_path).is_file():
-        tracker.log_artifact(run_id, Path(result.output_path))
-    tracker.end_run(run_id, "FINISHED" if result.ok else "FAILED")
 
 
 def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
     """Close the tracked run of an abandoned run as FAILED (opening one if its worker died before that)."""
     output = ctx.home / "runs" / record.id / Path(record.request.notebook).name
     try:
-        tracker = ctx.built("tracker")
+        tracker = ctx.tracker.get()
         tracking_id = record.tracking_id
         if not tracking_id:
             tracking_id = tracker.start_run(
                 record.request.experiment or DEFAULT_EXPERIMENT,
                 f"{Path(record.request.notebook).stem}-{record.id}",
                 params=record.request.parameters,
-                tags=run_tags(ctx, record, ""),
+                tags=run_tags(record, "", ctx.version),
                 parent_id=record.request.parent_tracking_id,
             )
             record = ctx.log.update(record.id, tracking_id=tracking_id, tracking_url=tracker.run_url(tracking_id))
@@ -273,60 +320,3 @@ def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:
     except Exception:
         log.exception("could not mark the tracked run of %s failed", record.id)
     return record
-
-
-def run_tags(ctx: RunContext, record: RunRecord, before: str) -> dict[str, str]:
-    req = record.request
-    return {
-        "hpdp.notebook": req.notebook,
-        "hpdp.run_id": record.id,
-        "hpdp.queue": record.queue,
-        "hpdp.schedule": req.schedule or "",
-        "hpdp.attempt": str(req.attempt),
-        "hpdp.version": ctx.version,
-        "hpdp.snapshot_before": before,
-    }
-
-
-def notebook_metrics(run_dir: Path) -> list[tuple[str, float, int]]:
-    """Metrics the notebook logged with hpdp.log_metric, in order: (name, value, step)."""
-    file = run_dir / METRICS_FILE
-    if not file.is_file():
-        return []
-    out: list[tuple[str, float, int]] = []
-    seen: dict[str, int] = {}
-    for line in file.read_text().splitlines():
-        try:
-            item = json.loads(line)
-            name, value = str(item["name"]), float(item["value"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        step = item.get("step")
-        out.append((name, value, int(step) if isinstance(step, int) else seen.get(name, 0)))
-        seen[name] = seen.get(name, 0) + 1
-    return out
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-class _Heartbeat:
-    def __init__(self, beat: Callable[[], Any], every_s: float) -> None:
-        self._beat, self._every = beat, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="hpdp-heartbeat", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self._beat()
-            except Exception:
-                log.exception("heartbeat failed")
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()

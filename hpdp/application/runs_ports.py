@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hpdp.domain.errors import UnsupportedError
 from hpdp.domain.runs import Execution, RunRecord, RunStatus, Schedule
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the factories of run adapters read; the composition root fills it from the settings.
+
+    Each registry entry of runners, trackers, queues, run logs and notifiers is called with this object.
+    """
+
+    home: Path
+    kernel_name: str = "python3"
+    pool_size: int = 0  # warm kernels kept by a long-lived process
+    queue_url: str | None = None
+    queue_name: str = "hpdp"
+    queue_workers: int = 2
+    tracking_uri: str | None = None
+    ui_url: str | None = None
+    tracker_in_child: bool = False  # one run in this process: the tracker loads in a child process meanwhile
+    webhook_url: str | None = None
 
 
 class AbstractRunner(ABC):
@@ -79,12 +100,24 @@ class AbstractQueue(ABC):
     """Where runs wait for a worker. A job is a run id; the worker executes the recorded run."""
 
     name: str = ""
+    remote: bool = False  # runs execute in separate worker processes (see `serve`), not in the submitter
 
     def bind(self, executor: Executor) -> None:  # noqa: B027 - optional hook
         """The function that executes a run (local queues call it; remote workers have their own)."""
 
     @abstractmethod
     def submit(self, run_id: str) -> None: ...
+
+    def serve(self, executor: Executor, *, burst: bool = False, name: str | None = None) -> None:
+        """Execute queued runs in this process until stopped (queues served by separate worker processes)."""
+        raise UnsupportedError(
+            f"The {self.name} queue runs its runs inside the submitting process; it has no workers.",
+            code="queue_no_workers",
+        )
+
+    def describe(self) -> str:
+        """Where the queue lives, for messages (no secrets)."""
+        return self.name
 
     def wait(self, run_ids: list[str], timeout_s: float | None = None) -> None:  # noqa: B027
         """Block until these runs are done, where the queue can tell (local queues); others return at once."""

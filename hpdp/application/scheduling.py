@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
+from hpdp.application.runs import RunService
 from hpdp.domain.runs import MissedPolicy, RunRecord, RunRequest, RunStatus, Schedule, ScheduleError
-
-if TYPE_CHECKING:
-    from hpdp.application.runs import RunContext, RunService
 
 log = logging.getLogger(__name__)
 
 
-def check_schedule(schedule: Schedule, *, from_text: bool = False) -> Schedule:
+def check_schedule(schedule: Schedule, now: datetime, *, from_text: bool = False) -> Schedule:
     """The schedule with converted parameters, or ScheduleError/ParameterError before anything is stored."""
     _zone(schedule.tz)
-    due_times(schedule.cron, schedule.tz, after=datetime.now(ZoneInfo("UTC")), until=None, limit=1)
+    due_times(schedule.cron, schedule.tz, after=now, until=None, limit=1)
     if schedule.retries < 0 or schedule.backoff_s < 0:
-        raise ScheduleError("Retries and backoff must be zero or more; give --retries 0 or more.")
+        raise ScheduleError("Retries and backoff must be zero or more.", code="schedule_retries")
     declared = declared_parameters(load_notebook(schedule.notebook))
     params = check_parameters(declared, schedule.parameters, notebook=schedule.notebook, from_text=from_text)
     return schedule.but(parameters=params)
@@ -32,6 +31,15 @@ def _zone(tz: str) -> ZoneInfo:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(f"Unknown time zone {tz!r}; use an IANA name such as 'Europe/Paris' or 'UTC'.") from None
+
+
+def next_fire_times(cron: str, tz: str, after: datetime, n: int = 1) -> list[datetime]:
+    """The next `n` due times of a cron expression after `after`, in UTC (for live checking of an expression)."""
+    out: list[datetime] = []
+    while len(out) < n:
+        [nxt] = due_times(cron, tz, after=out[-1] if out else after, until=None)
+        out.append(nxt)
+    return out
 
 
 def due_times(cron: str, tz: str, *, after: datetime, until: datetime | None, limit: int = 1000) -> list[datetime]:
@@ -64,6 +72,23 @@ class Scheduler:
         self.service = service
         self.ctx = service.ctx
         self.grace_s = grace_s  # a due time older than this when seen was missed
+
+    def serve(
+        self,
+        stop: threading.Event,
+        *,
+        poll_s: float = 1.0,
+        once: bool = False,
+        on_fire: Callable[[RunRecord], None] = lambda record: None,
+    ) -> None:
+        """Tick every `poll_s` seconds until `stop` is set (after one tick when `once`)."""
+        if not self.service.has_workers:  # runs execute here: kernels start now, the tracker loads meanwhile
+            self.service.warm()
+        while True:
+            for record in self.tick():
+                on_fire(record)
+            if once or stop.wait(poll_s):
+                return
 
     def tick(self) -> list[RunRecord]:
         fired: list[RunRecord] = []
@@ -120,42 +145,3 @@ class Scheduler:
                 self.ctx.queue.submit(rec.id)
                 released.append(updated)
         return released
-
-
-def after_failure(ctx: RunContext, record: RunRecord) -> None:
-    """A failed scheduled run waits for a retry with backoff; the final failure goes to the notifier."""
-    req = record.request
-    schedule = None
-    if req.schedule:
-        try:
-            schedule = ctx.log.get_schedule(req.schedule)
-        except ScheduleError:
-            schedule = None
-    if schedule is not None and req.attempt <= schedule.retries:
-        attempt = req.attempt + 1
-        retry = RunRecord(
-            id=f"{record.id.rsplit('-r', 1)[0]}-r{attempt}",
-            request=RunRequest(**{**req.__dict__, "attempt": attempt}),
-            status=RunStatus.WAITING,
-            queue=record.queue,
-            created=ctx.clock(),
-            not_before=ctx.clock() + timedelta(seconds=schedule.retry_delay(attempt)),
-        )
-        ctx.log.add(retry)
-        return
-    if ctx.notifier is None:
-        return
-    payload: dict[str, Any] = {
-        "run_id": record.id,
-        "notebook": req.notebook,
-        "schedule": req.schedule,
-        "attempt": req.attempt,
-        "status": record.status.value,
-        "reason": record.reason,
-        "output_notebook": record.output_path,
-        "tracking_url": record.tracking_url,
-    }
-    try:
-        ctx.notifier.notify("run.failed", payload)
-    except Exception:
-        log.exception("failure notice for run %s could not be sent", record.id)

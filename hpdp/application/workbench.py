@@ -12,6 +12,7 @@ from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, 
 
 if TYPE_CHECKING:
     from hpdp.application.ingestion import IngestionService, Progress
+    from hpdp.application.runs import RunService
     from hpdp.domain.sources import LoadRecord
 
 
@@ -25,14 +26,14 @@ class Workbench:
         *,
         output_format: str = OutputFormat.POLARS,
         ingestion: IngestionService | None = None,
-        runs: Callable[[], Any] | None = None,
+        runs: Callable[[], RunService] | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
         self.output_format = OutputFormat(output_format)
         self._ingestion = ingestion
         self._runs_factory = runs
-        self._runs: Any = None
+        self._runs: RunService | None = None
 
     @property
     def ingestion(self) -> IngestionService:

@@ -26,19 +26,24 @@ SOURCES = {
     "memory": "hpdp.adapters.sources.memory:MemorySource",
 }
 
-RUNNERS = {"papermill": "hpdp.adapters.runners.papermill:PapermillRunner"}
-TRACKERS = {
-    "mlflow": "hpdp.adapters.tracking.mlflow:MLflowTracker",
-    "memory": "hpdp.adapters.memory_runs:FakeTracker",
-}
-QUEUES = {
-    "thread": "hpdp.adapters.queues.thread:ThreadQueue",
-    "redis": "hpdp.adapters.queues.redis:RedisQueue",
-}
+# Run adapters: each entry is called with a RunOptions (see hpdp.application.runs_ports).
+_RUNS = "hpdp.adapters.runs.factories"
+RUNNERS = {"papermill": f"{_RUNS}:papermill_runner"}
+TRACKERS = {"mlflow": f"{_RUNS}:mlflow_tracker", "memory": f"{_RUNS}:memory_tracker"}
+QUEUES = {"thread": f"{_RUNS}:thread_queue", "redis": f"{_RUNS}:redis_queue"}
+RUN_LOGS = {"sqlite": f"{_RUNS}:sqlite_run_log"}
+NOTIFIERS = {"webhook": f"{_RUNS}:webhook_notifier"}
+# Called with the store: the runner of SQL cells in notebooks.
+CELL_RUNNERS = {"duckdb": "hpdp.adapters.cells:DuckDBCellRunner"}
+# Keyed by store engine, called with StoreOptions: a reader of the current snapshot that does not open the store
+# (None when it cannot; then the store itself is asked).
+SNAPSHOT_READERS = {"ducklake": "hpdp.adapters.runs.lake_snapshot:snapshot_reader"}
 
 
 @dataclass
 class Registries:
+    """One registry per port; the setting named in each is the registry key."""
+
     stores: Registry = field(default_factory=lambda: Registry("hpdp.stores", STORES, "HPDP_DB_ENGINE"))
     processors: Registry = field(
         default_factory=lambda: Registry("hpdp.processors", PROCESSORS, "HPDP_PROCESSOR_ENGINE")
@@ -47,3 +52,11 @@ class Registries:
     runners: Registry = field(default_factory=lambda: Registry("hpdp.runners", RUNNERS, "HPDP_RUNNER"))
     trackers: Registry = field(default_factory=lambda: Registry("hpdp.trackers", TRACKERS, "HPDP_TRACKER"))
     queues: Registry = field(default_factory=lambda: Registry("hpdp.queues", QUEUES, "HPDP_QUEUE"))
+    run_logs: Registry = field(default_factory=lambda: Registry("hpdp.run_logs", RUN_LOGS, "HPDP_RUN_LOG"))
+    notifiers: Registry = field(default_factory=lambda: Registry("hpdp.notifiers", NOTIFIERS, "HPDP_NOTIFIER"))
+    cell_runners: Registry = field(
+        default_factory=lambda: Registry("hpdp.cell_runners", CELL_RUNNERS, "HPDP_CELL_RUNNER")
+    )
+    snapshot_readers: Registry = field(
+        default_factory=lambda: Registry("hpdp.snapshot_readers", SNAPSHOT_READERS, "HPDP_DB_ENGINE")
+    )

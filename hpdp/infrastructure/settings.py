@@ -39,10 +39,18 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="gets a JSON POST on a final failure")
     run_heartbeat_s: float = Field(default=5.0, gt=0, description="how often a running run reports")
     run_stale_after_s: float = Field(default=60.0, gt=0, description="a running run silent this long failed")
+    run_log: str = Field(default="sqlite", description="run log: sqlite (runs.sqlite in HPDP_HOME)")
+    notifier: str = Field(default="webhook", description="failure notices (webhook: to HPDP_WEBHOOK_URL if set)")
+    cell_runner: str = Field(default="duckdb", description="runner of SQL cells in notebooks")
 
     @field_validator("db_engine", "processor_engine", "output_format", "queue", "tracker", "runner", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("run_log", "notifier", "cell_runner", mode="before")
+    @classmethod
+    def _lower_names(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("output_format")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hpdp.adapters.memory_runs import FakeRunner, FakeTracker, InlineQueue, RecordingNotifier
 from hpdp.adapters.runs.sqlite_log import SQLiteRunLog
+from hpdp.application.lazy import Lazy
 from hpdp.application.runs import RunContext, RunService
 
 
@@ -37,8 +38,8 @@ def harness(home: Path, *, log: SQLiteRunLog | None = None, queue: InlineQueue |
     queue = queue or InlineQueue()
     clock = Clock(datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC))
     ctx = RunContext(
-        runner=lambda: runner,
-        tracker=lambda: tracker,
+        runner=Lazy.of(runner),
+        tracker=Lazy.of(tracker),
         queue=queue,
         log=log or SQLiteRunLog(":memory:"),
         home=home,

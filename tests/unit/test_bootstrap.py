@@ -1,7 +1,8 @@
 import pytest
 
-from hpdp.domain.errors import StoreUnavailableError, UnknownAdapterError
-from hpdp.infrastructure.bootstrap import bootstrap, build_store
+from hpdp.domain.errors import UnavailableError, UnknownAdapterError
+from hpdp.infrastructure.bootstrap import bootstrap
+from hpdp.infrastructure.parts import build_store
 from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import load_settings
 from tests.unit.fakes import FakeProcessor, FakeStore
@@ -30,5 +31,5 @@ def test_an_unknown_processor_engine_lists_the_available_ones():
 def test_a_home_that_cannot_be_created_is_one_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(StoreUnavailableError, match=r"HPDP_HOME=.* is not writable .*point HPDP_HOME at a folder"):
+    with pytest.raises(UnavailableError, match=r"HPDP_HOME=.* is not writable .*point HPDP_HOME at a folder"):
         build_store(load_settings(home=blocker / "ws", db_engine="memory"), Registries())

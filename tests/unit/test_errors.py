@@ -104,17 +104,12 @@ CLI_WORDS = re.compile(r"`hpdp |(?:^|[\s(\[`'\"])--[a-z]")
 # Messages that still name a CLI flag or command, in modules being restructured elsewhere: the merge moves
 # each into a code with a pointer in the CLI's table, and removes its entry here (a fixed entry fails below).
 PENDING = {
-    ("application/experiments.py", "`hpdp experiment run FILE`"),
     ("application/ports.py", "--as-of is not available"),
-    ("application/scheduling.py", "give --retries 0 or more"),
     ("application/workbench.py", "run `hpdp tables` to list the tables"),
     ("adapters/cells.py", "drop --relation or --as-of"),
     ("adapters/cells.py", "--save NAME needs a plain name"),
     ("adapters/cells.py", "--save cannot keep a query"),
     ("adapters/cells.py", "--save "),
-    ("adapters/queues/redis.py", "`hpdp worker`"),
-    ("adapters/runs/sqlite_log.py", "`hpdp runs` lists the runs"),
-    ("adapters/runs/sqlite_log.py", "`hpdp schedule list` shows the schedules"),
     ("adapters/stores/base.py", "run `hpdp tables` to list the tables"),
     ("adapters/stores/base.py", "or pass --format"),
     ("adapters/stores/errors.py", "run `hpdp tables` to list the tables"),

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from hpdp.application.runs_ports import AbstractQueue, Executor
-from hpdp.domain.errors import ConfigError
+from hpdp.domain.errors import ConfigError, UnavailableError
 
 log = logging.getLogger(__name__)
 JOB_FUNCTION = "hpdp.adapters.queues.redis.perform_run"
@@ -26,6 +26,7 @@ def connect(url: str) -> Any:
 
 class RedisQueue(AbstractQueue):
     name = "redis"
+    remote = True
 
     def __init__(self, url: str | None, queue_name: str = "hpdp") -> None:
         if not url:
@@ -45,8 +46,6 @@ class RedisQueue(AbstractQueue):
     def submit(self, run_id: str) -> None:
         from redis.exceptions import RedisError
 
-        from hpdp.domain.errors import StoreUnavailableError
-
         try:
             self.queue.enqueue(
                 JOB_FUNCTION,
@@ -57,9 +56,16 @@ class RedisQueue(AbstractQueue):
                 failure_ttl=7 * 24 * 3600,
             )
         except RedisError as exc:
-            raise StoreUnavailableError(
-                f"The Redis queue at {self.url} is not reachable ({exc}); start Redis or fix HPDP_REDIS_URL."
+            raise UnavailableError(
+                f"The Redis queue at {self.url} is not reachable ({exc}); start Redis or fix HPDP_REDIS_URL.",
+                code="queue_unavailable",
             ) from None
+
+    def serve(self, executor: Executor, *, burst: bool = False, name: str | None = None) -> None:
+        work(self.url, self.queue_name, executor, burst=burst, name=name)
+
+    def describe(self) -> str:
+        return f"{self.queue_name} at {self.url}"
 
     def pending(self) -> int:
         return int(self.queue.count)
@@ -84,7 +90,9 @@ def perform_run(run_id: str) -> None:
     if executor is not None:
         executor(run_id)
         return
-    raise ConfigError(f"Run {run_id} reached a plain RQ worker; execute hpdp runs with `hpdp worker`.")
+    raise ConfigError(
+        f"Run {run_id} reached a plain RQ worker.", hint="start an hpdp worker to execute hpdp runs.", code="rq_worker"
+    )
 
 
 def work(url: str, queue_name: str, executor: Executor, *, burst: bool = False, name: str | None = None) -> None:

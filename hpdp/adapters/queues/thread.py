@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from hpdp.application.runs_ports import AbstractQueue, Executor
+from hpdp.domain.errors import UnsupportedError
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,10 @@ class ThreadQueue(AbstractQueue):
 
     def submit(self, run_id: str) -> None:
         if self._executor is None:
-            raise RuntimeError("ThreadQueue has no executor; build it through bootstrap_runs().")
+            raise UnsupportedError(
+                "The thread queue has no executor; bind the run service to it before submitting runs.",
+                code="queue_unbound",
+            )
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hpdp-run")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+
+from hpdp.application.ports import StoreOptions
 
 
 def sqlite_catalog(home: Path, url: str | None) -> Path | None:
@@ -26,3 +29,11 @@ def current_snapshot(catalog: Path) -> int | None:
     finally:
         con.close()
     return int(row[0]) if row and row[0] is not None else None
+
+
+def snapshot_reader(options: StoreOptions) -> Callable[[], int | None] | None:
+    """The registry entry for DuckLake stores: a reader of the SQLite catalog, or None (PostgreSQL catalog)."""
+    catalog = sqlite_catalog(options.home, options.url)
+    if catalog is None:
+        return None
+    return lambda: current_snapshot(catalog)

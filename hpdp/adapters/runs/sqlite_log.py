@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from hpdp.application.runs_ports import AbstractRunLog
-from hpdp.domain.runs import MissedPolicy, RunError, RunRecord, RunRequest, RunStatus, Schedule, ScheduleError
+from hpdp.domain.errors import UnavailableError
+from hpdp.domain.runs import (
+    MissedPolicy,
+    RunNotFoundError,
+    RunRecord,
+    RunRequest,
+    RunStatus,
+    Schedule,
+    ScheduleExistsError,
+    ScheduleNotFoundError,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -78,9 +88,10 @@ class SQLiteRunLog(AbstractRunLog):
                 if "locked" not in str(exc):
                     raise
                 if time.monotonic() > deadline:
-                    raise RunError(
+                    raise UnavailableError(
                         f"The run log {self.path} stayed locked for {self.timeout_s:g} s ({exc}); "
-                        "stop the process that holds it, or point HPDP_HOME at another folder."
+                        "stop the process that holds it, or point HPDP_HOME at another folder.",
+                        code="run_log_locked",
                     ) from None
                 time.sleep(0.02)
 
@@ -114,7 +125,7 @@ class SQLiteRunLog(AbstractRunLog):
     def get(self, run_id: str) -> RunRecord:
         row = self._exec("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise RunError(f"There is no run {run_id!r}; `hpdp runs` lists the runs.")
+            raise RunNotFoundError(f"There is no run {run_id!r}.", hint="list the runs to see which exist.")
         return self._record(row)
 
     def update(self, run_id: str, **changes: Any) -> RunRecord:
@@ -203,14 +214,16 @@ class SQLiteRunLog(AbstractRunLog):
                 (schedule.name, self._body(schedule), int(schedule.paused), _iso(schedule.last_due)),
             )
         except sqlite3.IntegrityError:
-            raise ScheduleError(
+            raise ScheduleExistsError(
                 f"A schedule named {schedule.name!r} exists; remove it first or pick another name."
             ) from None
 
     def get_schedule(self, name: str) -> Schedule:
         row = self._exec("SELECT body, paused, last_due FROM schedules WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise ScheduleError(f"There is no schedule {name!r}; `hpdp schedule list` shows the schedules.")
+            raise ScheduleNotFoundError(
+                f"There is no schedule {name!r}.", hint="list the schedules to see which exist."
+            )
         return self._schedule(row)
 
     def update_schedule(self, name: str, **changes: Any) -> Schedule:

@@ -38,9 +38,9 @@ def sql(
     from hpdp.presentation.cli import render
 
     if format not in render.FORMATS:
-        from hpdp.domain.errors import HpdpError
+        from hpdp.domain.errors import InvalidInputError
 
-        raise HpdpError(f"Unknown format {format!r}; use one of: {', '.join(render.FORMATS)}.")
+        raise InvalidInputError(f"Unknown format {format!r}; use one of: {', '.join(render.FORMATS)}.")
     with workbench() as hp:
         result = hp.sql(query, as_of=as_of, format="arrow")
     if result is None:
@@ -106,13 +106,9 @@ def drop(table: Annotated[str, typer.Argument(help="Table to drop.")]) -> None:
 @app.command()
 def config() -> None:
     """Print the effective settings, secrets masked."""
-    from hpdp.infrastructure.registries import Registries
-    from hpdp.infrastructure.settings import load_settings
+    from hpdp.infrastructure.container import Container
 
-    settings = load_settings()
-    registries = Registries()
-    registries.stores.check(settings.db_engine)
-    registries.processors.check(settings.processor_engine)
+    settings = Container().start().settings  # checks the engines named; builds nothing
     for name, value in settings.masked().items():
         print(f"{name}={value}")
 
@@ -127,10 +123,14 @@ def demo() -> None:
 
 
 from hpdp.presentation.cli import ingest, jupyter, runs  # noqa: E402
+from hpdp.presentation.cli.experiments import experiment_app  # noqa: E402
+from hpdp.presentation.cli.schedules import schedule_app  # noqa: E402
 
 jupyter.register(app)
 ingest.register(app)
 runs.register(app)
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(experiment_app, name="experiment")
 
 
 def main() -> None:

@@ -7,23 +7,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from hpdp.adapters import logs
 from hpdp.domain.errors import ErrorKind, HpdpError, first_line, redact
-from hpdp.infrastructure import extras
+from hpdp.infrastructure import extras, logs
 
 if TYPE_CHECKING:
     from hpdp.application.workbench import Workbench
+    from hpdp.infrastructure.container import Container
 
 
 @contextmanager
 def workbench() -> Iterator[Workbench]:
-    from hpdp.infrastructure.bootstrap import bootstrap
+    with container() as c:
+        yield c.workbench()
 
-    hp = bootstrap()
-    try:
-        yield hp
-    finally:
-        hp.close()
+
+@contextmanager
+def container(**options: Any) -> Iterator[Container]:
+    """The composition root for one command; `options` as Container takes them (pool_size, worker, ...)."""
+    from hpdp.infrastructure.container import Container
+
+    with Container(**options) as c:
+        yield c
 
 
 # What to type next, for errors whose code has a CLI answer; lower layers never name commands or flags.

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import TaskFailedError
+from hpdp.presentation.cli.context import container
 
 experiment_app = typer.Typer(help="Parameter grids run as child runs of one MLflow run.", no_args_is_help=True)
 
@@ -20,26 +21,24 @@ def run(
     pool: Annotated[int, typer.Option(help="Warm kernels kept ready (thread queue).")] = 1,
 ) -> None:
     """Run the grid through the queue and wait; prints the ranked comparison."""
-    from hpdp.application.experiments import compare, load_spec, run_experiment
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
-    from hpdp.infrastructure.settings import load_settings
-
-    spec = load_spec(file)
-    settings = load_settings()
-    with bootstrap_runs(settings, pool_size=pool if settings.queue == "thread" else 0) as service:
+    with container(pool_size=pool) as c:
+        experiments = c.experiments()
+        spec = experiments.load(file)
         print(
             f"Experiment {spec.name}: {len(spec.combinations())} runs of {Path(spec.notebook).name} "
-            f"on the {settings.queue} queue.",
+            f"on the {experiments.queue_name} queue.",
             flush=True,
         )
-        parent, records = run_experiment(service, spec, timeout)
-        failed = [r for r in records if r.status.value != "finished"]
-        print(f"Parent run {parent}: {len(records) - len(failed)} finished, {len(failed)} failed.")
-        for r in failed:
-            print(f"  {r.id}: {r.status.value} {r.reason or ''}")
-        _show(compare(service, spec.name, spec.metric), spec.metric or "wall_time_s")
+        outcome = experiments.run(spec, timeout)
+    failed, records = outcome.failed, outcome.records
+    print(f"Parent run {outcome.parent}: {len(records) - len(failed)} finished, {len(failed)} failed.")
+    for r in failed:
+        print(f"  {r.id}: {r.status.value} {r.reason or ''}")
+    _show(outcome.ranking, spec.metric or "wall_time_s")
     if failed:
-        raise HpdpError(f"{len(failed)} of {len(records)} runs of {spec.name} failed; `hpdp runs --status failed`.")
+        raise TaskFailedError(
+            f"{len(failed)} of {len(records)} runs of {spec.name} failed; `hpdp runs --status failed`."
+        )
 
 
 @experiment_app.command("compare")
@@ -49,11 +48,15 @@ def compare_(
     descending: Annotated[bool, typer.Option("--descending", help="Highest first (for scores).")] = False,
 ) -> None:
     """Rank the parameter combinations of an experiment by a metric."""
-    from hpdp.application.experiments import compare
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
+    from hpdp.domain.runs import ExperimentError
 
-    with bootstrap_runs(pool_size=0) as service:
-        rows = compare(service, name, metric, descending=descending)
+    with container(pool_size=0) as c:
+        try:
+            rows = c.experiments().compare(name, metric, descending=descending)
+        except ExperimentError as exc:
+            if exc.code != "experiment_no_runs":
+                raise
+            raise ExperimentError(exc.message, hint="start it with `hpdp experiment run FILE`.") from None
     _show(rows, metric)
 
 

@@ -12,6 +12,7 @@ import typer
 from hpdp.presentation.cli.context import workbench
 
 if TYPE_CHECKING:
+    from hpdp.application.ingestion import SourceOutcome
     from hpdp.domain.sources import LoadRecord
 
 
@@ -57,27 +58,29 @@ def ingest(
     ] = False,
 ) -> None:
     """Load a source (or --all) from the sources catalog into its table, in one atomic commit."""
-    from hpdp.domain.errors import HpdpError
+    from hpdp.domain.errors import InvalidInputError, TaskFailedError
 
     if (name is None) == (not all_):
-        raise HpdpError("Name one source or pass --all; `hpdp sources` lists the sources.")
-    failed: list[str] = []
+        raise InvalidInputError("Name one source or pass --all; `hpdp sources` lists the sources.")
     with workbench() as hp:
-        names = sorted(hp.ingestion.specs()) if all_ else [name]
-        for source in names:
-            assert source is not None
-            try:
-                with progress_bar(source) as progress:
-                    record = hp.ingest(source, full_refresh=full_refresh, progress=progress)
-            except HpdpError as exc:
-                if not all_:
-                    raise
-                print(f"Error: {source}: {exc}", file=sys.stderr)  # the other sources still load
-                failed.append(source)
-                continue
+        if not all_:
+            assert name is not None
+            with progress_bar(name) as progress:
+                record = hp.ingest(name, full_refresh=full_refresh, progress=progress)
             print(describe(record))
-    if failed:
-        raise HpdpError(f"{len(failed)} of {len(names)} sources failed ({', '.join(failed)}); see `hpdp loads`.")
+            return
+        summary = hp.ingestion.ingest_all(full_refresh=full_refresh, progress=progress_bar, on_outcome=_show)
+    if not summary.ok:
+        failed = summary.failed
+        count = len(summary.outcomes)
+        raise TaskFailedError(f"{len(failed)} of {count} sources failed ({', '.join(failed)}); see `hpdp loads`.")
+
+
+def _show(outcome: SourceOutcome) -> None:
+    if outcome.record is not None:
+        print(describe(outcome.record))
+    else:  # the other sources still load
+        print(f"Error: {outcome.source}: {outcome.error}", file=sys.stderr)
 
 
 def sources() -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import InputFileError, InvalidInputError
 from hpdp.infrastructure import resources
 
 kernel_app = typer.Typer(help="The hpdp Jupyter kernel (IPython with %sql loaded).", no_args_is_help=True)
@@ -29,7 +29,7 @@ def install(
     from jupyter_client.kernelspec import KernelSpecManager
 
     if user and prefix is not None:
-        raise HpdpError("Choose either --user or --prefix, not both.")
+        raise InvalidInputError("Choose either --user or --prefix, not both.")
     spec = json.loads(resources.kernel_spec_file().read_text())
     spec["argv"][0] = sys.executable  # the kernel runs in this environment, whichever Jupyter starts it
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +68,7 @@ def lab(
     token = token or secrets.token_urlsafe(24)
     folder = notebook_dir.expanduser().resolve()
     if not folder.is_dir():
-        raise HpdpError(f"Folder {str(folder)!r} does not exist; pass an existing folder with --dir.")
+        raise InputFileError(f"Folder {str(folder)!r} does not exist; pass an existing folder with --dir.")
     argv = [
         sys.executable,
         "-m",

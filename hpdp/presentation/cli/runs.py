@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import signal
 import threading
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hpdp.domain.errors import HpdpError
+from hpdp.domain.errors import TaskFailedError, UnsupportedError
+from hpdp.presentation.cli.context import container
+from hpdp.presentation.cli.params import PARAMS_CONTEXT, pairs, parameters
 
 if TYPE_CHECKING:
     from hpdp.domain.runs import RunRecord
-
-# `-p NAME VALUE` takes two values, which Typer options cannot: such commands parse their extra arguments.
-PARAMS_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
-
-
-def pairs(extra: list[str]) -> list[tuple[str, str]]:
-    out, rest = [], list(extra)
-    while rest:
-        flag = rest.pop(0)
-        if flag not in ("-p", "--parameter"):
-            raise HpdpError(f"Unexpected argument {flag!r}; parameters are given as -p NAME VALUE.")
-        if len(rest) < 2:
-            raise HpdpError(f"{flag} needs a name and a value: -p NAME VALUE.")
-        out.append((rest.pop(0), rest.pop(0)))
-    return out
-
-
-def parameters(pairs: list[tuple[str, str]] | None, file: Path | None = None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if file is not None:
-        import yaml
-
-        if not file.is_file():
-            raise HpdpError(f"Parameter file {str(file)!r} does not exist; give a YAML file of NAME: VALUE lines.")
-        try:
-            loaded = yaml.safe_load(file.read_text()) or {}
-        except yaml.YAMLError:
-            raise HpdpError(f"{file.name} is not valid YAML; give a YAML file of NAME: VALUE lines.") from None
-        if not isinstance(loaded, dict):
-            raise HpdpError(f"{file.name} must hold NAME: VALUE lines (a mapping).")
-        params.update(loaded)
-    params.update(dict(pairs or []))
-    return params
 
 
 def describe(record: RunRecord) -> str:
@@ -73,10 +43,10 @@ def run(
     Parameters: -p NAME VALUE (repeat), converted to the types declared in the notebook's parameters cell.
     """
     from hpdp.domain.runs import RunRequest, RunStatus
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
 
     request = RunRequest(str(notebook), parameters(pairs(ctx.args), file), experiment=experiment, timeout_s=timeout)
-    with bootstrap_runs(pool_size=0, prestart=True) as service:
+    with container(pool_size=0, tracker_in_child=not queue) as c:
+        service = c.runs()
         if queue:
             record = service.submit(request, from_text=True)
             print(f"Queued run {record.id} on the {record.queue} queue; `hpdp runs` shows its progress.")
@@ -84,7 +54,7 @@ def run(
         record = service.run(request, from_text=True)
     print(describe(record))
     if record.status is RunStatus.FAILED:
-        raise HpdpError(f"Run {record.id} failed: {record.reason}; see the output notebook {record.output_path}.")
+        raise TaskFailedError(f"Run {record.id} failed: {record.reason}; see the output notebook {record.output_path}.")
 
 
 def runs(
@@ -93,14 +63,11 @@ def runs(
     limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 30,
 ) -> None:
     """List runs with status, duration and links to the output notebook and MLflow run."""
-    from hpdp.domain.runs import RunStatus
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
+    from hpdp.application.runs import parse_status
 
-    if status is not None and status not in {s.value for s in RunStatus}:
-        raise HpdpError(f"Unknown status {status!r}; use one of: {', '.join(s.value for s in RunStatus)}.")
-    with bootstrap_runs(pool_size=0) as service:
-        service.reap_stale()
-        records = service.ctx.log.list(status=RunStatus(status) if status else None, schedule=schedule, limit=limit)
+    wanted = parse_status(status)  # before anything opens
+    with container(pool_size=0) as c:
+        records = c.runs().list_runs(status=wanted, schedule=schedule, limit=limit)
     if not records:
         print("No runs yet; start one with `hpdp run NOTEBOOK`.")
         return
@@ -123,32 +90,16 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name (default host:pid).")] = None,
 ) -> None:
     """Run a Redis worker: executes queued runs here, each in a fresh pre-started kernel."""
-    from hpdp.adapters.queues.redis import work
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
-    from hpdp.infrastructure.settings import load_settings
-
-    settings = load_settings()
-    if settings.queue != "redis" or not settings.redis_url:
-        raise HpdpError("`hpdp worker` serves the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL.")
-    with bootstrap_runs(settings, pool_size=pool, worker=name) as service:
-        stop = threading.Event()
-        reaper = threading.Thread(target=_reap, args=(service, stop), daemon=True, name="hpdp-reaper")
-        reaper.start()
-        print(
-            f"Worker {service.ctx.worker} on queue {settings.queue_name} at {settings.redis_url}, {pool} warm kernels."
-        )
-        try:
-            work(settings.redis_url, settings.queue_name, service.execute, burst=burst, name=name)
-        finally:
-            stop.set()
+    with container(pool_size=pool, worker=name) as c:
+        service = c.runs()
+        if not service.has_workers:
+            raise UnsupportedError("`hpdp worker` serves the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL.")
+        print(f"Worker {service.worker} on queue {service.queue_description}, {pool} warm kernels.")
+        service.serve(burst=burst, name=name, on_reap_error=_reap_failed)
 
 
-def _reap(service: Any, stop: threading.Event) -> None:
-    while not stop.wait(service.ctx.heartbeat_s):  # a dead local worker is seen at once; remote ones by age
-        try:
-            service.reap_stale()
-        except Exception as exc:  # keep watching; report once per failure
-            print(f"Could not check for abandoned runs: {exc}")
+def _reap_failed(exc: Exception) -> None:
+    print(f"Could not check for abandoned runs: {exc}")
 
 
 def scheduler(
@@ -157,40 +108,23 @@ def scheduler(
     once: Annotated[bool, typer.Option(help="Check once, wait for the fired runs, and exit.")] = False,
 ) -> None:
     """Fire due schedules into the queue until stopped (Ctrl-C or SIGTERM)."""
-    from hpdp.application.scheduling import Scheduler
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
-    from hpdp.infrastructure.settings import load_settings
-
-    settings = load_settings()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with bootstrap_runs(settings, pool_size=pool if settings.queue == "thread" else 0) as service:
-        ticker = Scheduler(service)
-        print(
-            f"Scheduler {service.ctx.worker}: {len(service.ctx.log.schedules())} schedules, queue {settings.queue}.",
-            flush=True,
-        )
-        try:
-            while True:
-                for record in ticker.tick():
-                    print(
-                        f"Fired {record.request.schedule}: run {record.id} ({record.status.value}).",
-                        flush=True,
-                    )
-                if once or stop.wait(poll):
-                    break
-        except KeyboardInterrupt:
-            pass
+    with container(pool_size=pool) as c:
+        ticker = c.scheduler()
+        count = len(c.schedules().list_schedules())
+        print(f"Scheduler {ticker.service.worker}: {count} schedules, queue {ticker.service.queue_name}.", flush=True)
+        with suppress(KeyboardInterrupt):
+            ticker.serve(stop, poll_s=poll, once=once, on_fire=_fired)
         print("Scheduler stopping; runs in progress finish first.", flush=True)
 
 
-def register(app: typer.Typer) -> None:
-    from hpdp.presentation.cli.experiments import experiment_app
-    from hpdp.presentation.cli.schedules import schedule_app
+def _fired(record: RunRecord) -> None:
+    print(f"Fired {record.request.schedule}: run {record.id} ({record.status.value}).", flush=True)
 
+
+def register(app: typer.Typer) -> None:
     app.command(context_settings=PARAMS_CONTEXT)(run)
     app.command()(runs)
     app.command()(worker)
     app.command()(scheduler)
-    app.add_typer(schedule_app, name="schedule")
-    app.add_typer(experiment_app, name="experiment")

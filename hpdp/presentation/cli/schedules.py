@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hpdp.presentation.cli.runs import PARAMS_CONTEXT, pairs, parameters
+from hpdp.presentation.cli.context import container
+from hpdp.presentation.cli.params import PARAMS_CONTEXT, pairs, parameters
+
+if TYPE_CHECKING:
+    from hpdp.application.schedules import ScheduleService
 
 schedule_app = typer.Typer(help="Schedules of notebook runs (fired by `hpdp scheduler`).", no_args_is_help=True)
+
+
+@contextmanager
+def schedules() -> Iterator[ScheduleService]:
+    """The schedule service; an unknown schedule points at `hpdp schedule list`."""
+    from hpdp.domain.runs import ScheduleNotFoundError
+
+    with container() as c:
+        try:
+            yield c.schedules()
+        except ScheduleNotFoundError as exc:
+            raise ScheduleNotFoundError(exc.message, hint="`hpdp schedule list` shows the schedules.") from None
 
 
 @schedule_app.command("add", context_settings=PARAMS_CONTEXT)
@@ -29,45 +47,37 @@ def add(
     timeout: Annotated[float | None, typer.Option(help="Stop a run after this many seconds.")] = None,
 ) -> None:
     """Add a schedule; nothing runs until `hpdp scheduler` is running. Parameters: -p NAME VALUE (repeat)."""
-    from hpdp.application.scheduling import check_schedule, due_times
     from hpdp.domain.runs import MissedPolicy, Schedule, ScheduleError
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
 
     if missed not in {m.value for m in MissedPolicy}:
         raise ScheduleError(f"--missed {missed!r} is not known; use run-once or skip.")
-    with bootstrap_runs(pool_size=0) as service:
-        now = service.ctx.clock()
-        schedule = check_schedule(
-            Schedule(
-                name=name,
-                notebook=str(notebook.expanduser().resolve()),
-                cron=cron,
-                tz=tz,
-                parameters=parameters(pairs(ctx.args)),
-                missed=MissedPolicy(missed),
-                allow_overlap=overlap,
-                retries=retries,
-                backoff_s=backoff,
-                timeout_s=timeout,
-                created=now,
-            ),
-            from_text=True,
-        )
-        service.ctx.log.add_schedule(schedule)
-    nxt = due_times(cron, tz, after=now, until=None)[0]
+    if retries < 0 or backoff < 0:
+        raise ScheduleError("Retries and backoff must be zero or more; give --retries 0 or more.")
+    schedule = Schedule(
+        name=name,
+        notebook=str(notebook),
+        cron=cron,
+        tz=tz,
+        parameters=parameters(pairs(ctx.args)),
+        missed=MissedPolicy(missed),
+        allow_overlap=overlap,
+        retries=retries,
+        backoff_s=backoff,
+        timeout_s=timeout,
+    )
+    with schedules() as service:
+        view = service.add(schedule, from_text=True)
+    nxt = view.next_due
     print(f"Added schedule {name}: next run {nxt:%Y-%m-%d %H:%M:%S} UTC (start `hpdp scheduler` to fire it).")
 
 
 @schedule_app.command("list")
 def list_() -> None:
     """List schedules with their next due time."""
-    from hpdp.application.scheduling import due_times
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
     from hpdp.presentation.cli import render
 
-    with bootstrap_runs(pool_size=0) as service:
-        now = service.ctx.clock()
-        items = service.ctx.log.schedules()
+    with schedules() as service:
+        items = service.list_schedules()
     if not items:
         print("No schedules yet; add one with `hpdp schedule add NAME --notebook NB --cron EXPR`.")
         return
@@ -80,44 +90,38 @@ def list_() -> None:
                 s.cron,
                 s.tz,
                 "paused" if s.paused else "active",
-                "" if s.paused else f"{due_times(s.cron, s.tz, after=now, until=None)[0]:%Y-%m-%d %H:%M:%S}",
+                "" if v.next_due is None else f"{v.next_due:%Y-%m-%d %H:%M:%S}",
                 s.retries,
                 s.missed.value,
                 "yes" if s.allow_overlap else "no",
             ]
-            for s in items
+            for v in items
+            for s in [v.schedule]
         ],
     )
 
 
-def _set_paused(name: str, paused: bool) -> None:
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
-
-    with bootstrap_runs(pool_size=0) as service:
-        now = service.ctx.clock()
-        # Resuming does not fire the times that passed while paused.
-        changes = {"paused": paused} if paused else {"paused": False, "last_due": now}
-        service.ctx.log.update_schedule(name, **changes)
-    print(f"Schedule {name} {'paused' if paused else 'resumed'}.")
+def _change(name: str, action: Callable[[ScheduleService], object], done: str) -> None:
+    with schedules() as service:
+        action(service)
+    print(f"Schedule {name} {done}.")
 
 
 @schedule_app.command()
 def pause(name: Annotated[str, typer.Argument(help="Schedule name.")]) -> None:
     """Stop firing a schedule (it is kept)."""
-    _set_paused(name, True)
+    _change(name, lambda service: service.pause(name), "paused")
 
 
 @schedule_app.command()
 def resume(name: Annotated[str, typer.Argument(help="Schedule name.")]) -> None:
     """Fire a paused schedule again from now on."""
-    _set_paused(name, False)
+    _change(name, lambda service: service.resume(name), "resumed")
 
 
 @schedule_app.command()
 def remove(name: Annotated[str, typer.Argument(help="Schedule name.")]) -> None:
     """Delete a schedule (its past runs stay listed)."""
-    from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
-
-    with bootstrap_runs(pool_size=0) as service:
-        service.ctx.log.remove_schedule(name)
+    with schedules() as service:
+        service.remove(name)
     print(f"Removed schedule {name}.")

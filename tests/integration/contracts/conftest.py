@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hpdp.application.ports import AbstractStore
-from hpdp.infrastructure.bootstrap import build_store
+from hpdp.infrastructure.parts import build_store
 from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import load_settings
 from tests.integration.contracts.engines import CASES, EngineCase

@@ -11,6 +11,7 @@ import pytest
 
 from hpdp.adapters.memory_runs import FakeRunner, FakeTracker
 from hpdp.adapters.runs.sqlite_log import SQLiteRunLog
+from hpdp.application.lazy import Lazy
 from hpdp.application.runs import RunContext, RunService
 from hpdp.application.runs_ports import AbstractQueue
 from hpdp.domain.runs import RunRequest, RunStatus
@@ -47,8 +48,8 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QueueCase]:
     queue, drain = _queue(request.param)
     runner = FakeRunner()
     ctx = RunContext(
-        runner=lambda: runner,
-        tracker=FakeTracker,
+        runner=Lazy.of(runner),
+        tracker=Lazy(FakeTracker),
         queue=queue,
         log=SQLiteRunLog(tmp_path / "runs.sqlite"),
         home=tmp_path,
@@ -88,7 +89,7 @@ def test_bad_parameters_queue_nothing(case: QueueCase) -> None:
 
 def test_an_unreachable_redis_is_a_clear_error() -> None:
     from hpdp.adapters.queues.redis import RedisQueue
-    from hpdp.domain.errors import StoreUnavailableError
+    from hpdp.domain.errors import UnavailableError
 
-    with pytest.raises(StoreUnavailableError, match="not reachable"):
+    with pytest.raises(UnavailableError, match="not reachable"):
         RedisQueue("redis://127.0.0.1:1/0", "nowhere").submit("r1")

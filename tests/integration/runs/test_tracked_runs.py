@@ -12,7 +12,7 @@ import pytest
 
 from hpdp.application.runs import RunService
 from hpdp.domain.runs import RunRequest, RunStatus, Schedule
-from hpdp.infrastructure.runs_bootstrap import bootstrap_runs
+from hpdp.infrastructure.container import Container
 from hpdp.infrastructure.settings import load_settings
 from tests.notebook_factory import write_notebook
 
@@ -31,8 +31,8 @@ def nb(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def service(workspace: Path) -> Iterator[RunService]:
-    with bootstrap_runs(load_settings(home=workspace, db_engine="memory")) as s:
-        yield s
+    with Container(load_settings(home=workspace, db_engine="memory")) as c:
+        yield c.runs()
 
 
 def test_every_run_is_an_mlflow_run_with_metrics_tags_and_output(
@@ -41,7 +41,7 @@ def test_every_run_is_an_mlflow_run_with_metrics_tags_and_output(
     record = service.run(RunRequest(str(nb), {"threshold": 0.7}, experiment="scoring"))
     assert record.status is RunStatus.FINISHED, record.reason
     assert (workspace / "mlflow.db").is_file()
-    tracked = service.ctx.built("tracker").get_run(record.tracking_id)
+    tracked = service.tracker.get_run(record.tracking_id)
     assert tracked["status"] == "FINISHED"
     assert tracked["params"] == {"threshold": "0.7"}
     assert tracked["metrics"]["score"] == pytest.approx(0.7)  # the last of three steps logged by the notebook
@@ -52,14 +52,14 @@ def test_every_run_is_an_mlflow_run_with_metrics_tags_and_output(
     assert tracked["tags"]["hpdp.version"] == "0.1.0" and tracked["tags"]["hpdp.queue"] == "thread"
     assert tracked["artifacts"] == ["scored.ipynb"]
     assert list((workspace / "mlruns").rglob("scored.ipynb"))  # artifacts stay in the workspace
-    client = service.ctx.built("tracker").client
+    client = service.tracker.client
     assert [m.value for m in client.get_metric_history(record.tracking_id, "score")] == pytest.approx([0.5, 0.6, 0.7])
 
 
 def test_a_failed_run_is_failed_in_mlflow_with_the_failing_cell_and_output(service: RunService, nb: Path) -> None:
     record = service.run(RunRequest(str(nb), {"fail": True}))
     assert record.status is RunStatus.FAILED and record.reason == "RuntimeError: threshold too low"
-    tracked = service.ctx.built("tracker").get_run(record.tracking_id)
+    tracked = service.tracker.get_run(record.tracking_id)
     assert tracked["status"] == "FAILED"
     assert tracked["metrics"]["failed_cell"] == 3
     assert tracked["tags"]["hpdp.failure"] == "RuntimeError: threshold too low"
@@ -97,8 +97,9 @@ def test_the_final_failure_of_a_scheduled_run_is_posted_to_the_webhook(
 ) -> None:
     url, received = webhook
     settings = load_settings(home=workspace, db_engine="memory", tracker="memory", webhook_url=url)
-    with bootstrap_runs(settings) as service:
-        service.ctx.log.add_schedule(Schedule(name="nightly", notebook=str(nb), cron="0 3 * * *"))
+    with Container(settings) as c:
+        c.schedules().add(Schedule(name="nightly", notebook=str(nb), cron="0 3 * * *"))
+        service = c.runs()
         record = service.run(RunRequest(str(nb), {"fail": True}, schedule="nightly"))
     assert record.status is RunStatus.FAILED
     [notice] = received

@@ -1,0 +1,63 @@
+"""Registry entries of the run adapters: each builds its adapter from RunOptions, importing it on first use."""
+
+from __future__ import annotations
+
+from hpdp.application.runs_ports import (
+    AbstractNotifier,
+    AbstractQueue,
+    AbstractRunLog,
+    AbstractRunner,
+    AbstractTracker,
+    RunOptions,
+)
+
+
+def papermill_runner(options: RunOptions) -> AbstractRunner:
+    from hpdp.adapters.runners.papermill import PapermillRunner
+
+    return PapermillRunner(kernel_name=options.kernel_name, pool_size=options.pool_size)
+
+
+def mlflow_tracker(options: RunOptions) -> AbstractTracker:
+    """MLflow in this process, or (for one run) in a child process that loads in parallel with the kernel."""
+    uri = options.tracking_uri or f"sqlite:///{options.home / 'mlflow.db'}"
+    if options.tracker_in_child:
+        from hpdp.adapters.tracking.child import ChildProcessTracker
+
+        return ChildProcessTracker(uri, options.home / "mlruns", options.ui_url)
+    from hpdp.adapters.tracking.mlflow import MLflowTracker
+
+    return MLflowTracker(uri, options.home / "mlruns", options.ui_url)
+
+
+def memory_tracker(options: RunOptions) -> AbstractTracker:
+    from hpdp.adapters.memory_runs import FakeTracker
+
+    return FakeTracker()
+
+
+def thread_queue(options: RunOptions) -> AbstractQueue:
+    from hpdp.adapters.queues.thread import ThreadQueue
+
+    return ThreadQueue(options.queue_workers)
+
+
+def redis_queue(options: RunOptions) -> AbstractQueue:
+    from hpdp.adapters.queues.redis import RedisQueue
+
+    return RedisQueue(options.queue_url, options.queue_name)
+
+
+def sqlite_run_log(options: RunOptions) -> AbstractRunLog:
+    from hpdp.adapters.runs.sqlite_log import SQLiteRunLog
+
+    return SQLiteRunLog(options.home / "runs.sqlite")
+
+
+def webhook_notifier(options: RunOptions) -> AbstractNotifier | None:
+    """None without a webhook URL: nobody is told."""
+    if not options.webhook_url:
+        return None
+    from hpdp.adapters.notify.webhook import WebhookNotifier
+
+    return WebhookNotifier(options.webhook_url)

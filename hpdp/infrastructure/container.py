@@ -1,0 +1,195 @@
+"""The composition root: every service built from Settings, each part on first use.
+
+A server holds one container for hours, a CLI command for one call; `with Container(settings) as c:` starts
+and closes it. Parts are lazy, so listing tables builds no run service and loads no tracker.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from importlib.metadata import version
+from types import TracebackType
+
+from hpdp.adapters.runs import liveness
+from hpdp.application.clock import Clock, utcnow
+from hpdp.application.experiments import ExperimentService
+from hpdp.application.ingestion import IngestionService, SourceFactory
+from hpdp.application.lazy import Lazy
+from hpdp.application.ports import AbstractProcessor, AbstractStore
+from hpdp.application.runs import RunContext, RunService
+from hpdp.application.runs_ports import (
+    AbstractNotifier,
+    AbstractQueue,
+    AbstractRunLog,
+    AbstractRunner,
+    AbstractTracker,
+    RunOptions,
+)
+from hpdp.application.schedules import ScheduleService
+from hpdp.application.scheduling import Scheduler
+from hpdp.application.workbench import Workbench
+from hpdp.infrastructure.parts import build_ingestion, build_store, snapshot_reader, writable_home
+from hpdp.infrastructure.registries import Registries
+from hpdp.infrastructure.settings import Settings, load_settings
+
+
+class Container:
+    """Builds the store, processor, ingestion, runs, schedules and experiments; fakes replace any part."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        registries: Registries | None = None,
+        clock: Clock = utcnow,
+        store: AbstractStore | None = None,
+        processor: AbstractProcessor | None = None,
+        open_source: SourceFactory | None = None,
+        runner: AbstractRunner | None = None,
+        tracker: AbstractTracker | None = None,
+        queue: AbstractQueue | None = None,
+        run_log: AbstractRunLog | None = None,
+        notifier: AbstractNotifier | None = None,
+        pool_size: int | None = None,
+        worker: str | None = None,
+        tracker_in_child: bool = False,
+    ) -> None:
+        """`pool_size`: warm kernels kept by a long-lived process (default HPDP_RUN_POOL_SIZE);
+        `tracker_in_child`: one run in this process, so the tracker loads in a child process meanwhile."""
+        self.settings = settings or load_settings()
+        self.registries = registries or Registries()
+        self.clock = clock
+        self._pool_size = self.settings.run_pool_size if pool_size is None else pool_size
+        self._worker = worker
+        self._tracker_in_child = tracker_in_child
+        self._store = Lazy(lambda: store or build_store(self.settings, self.registries))
+        self._processor = Lazy(lambda: processor or self.registries.processors.get(self.settings.processor_engine)())
+        self._ingestion = Lazy(
+            lambda: build_ingestion(self.settings, self.registries, self._store.get(), open_source, clock)
+        )
+        self._run_log = Lazy(lambda: run_log or self.registries.run_logs.get(self.settings.run_log)(self.run_options))
+        self._runs = Lazy(lambda: self._build_runs(runner, tracker, queue, notifier))
+        self._workbench = Lazy(self._build_workbench)
+        self._given = {"store": store is not None, "processor": processor is not None}
+        self._started = False
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> Container:
+        """Check that the configured engines exist (nothing is built yet); given parts need no engine."""
+        if not self._started:
+            if not self._given["store"]:
+                self.registries.stores.check(self.settings.db_engine)
+            if not self._given["processor"]:
+                self.registries.processors.check(self.settings.processor_engine)
+            self._started = True
+        return self
+
+    def close(self) -> None:
+        """Close what was built: the workbench (with its store), the run service (with its run log)."""
+        if self._runs.built:
+            self._runs.get().close()
+        elif self._run_log.built:
+            self._run_log.get().close()
+        if self._workbench.built:
+            self._workbench.get().close()
+        elif self._store.built:
+            self._store.get().close()
+
+    def __enter__(self) -> Container:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- services ---------------------------------------------------------------------------------
+    def workbench(self) -> Workbench:
+        """The notebook facade over store, processor, ingestion and runs (it closes them when closed)."""
+        return self._workbench.get()
+
+    def store(self) -> AbstractStore:
+        return self._store.get()
+
+    def processor(self) -> AbstractProcessor:
+        return self._processor.get()
+
+    def ingestion(self) -> IngestionService:
+        return self._ingestion.get()
+
+    def runs(self) -> RunService:
+        return self._runs.get()
+
+    def schedules(self) -> ScheduleService:
+        """Schedules need only the run log: no queue, runner or tracker is built."""
+        return ScheduleService(self._run_log.get(), self.clock)
+
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.runs())
+
+    def experiments(self) -> ExperimentService:
+        return ExperimentService(self.runs())
+
+    def cell_runner_factory(self) -> Callable[[AbstractStore], object]:
+        """The runner of SQL cells for a store (HPDP_CELL_RUNNER); the magic's cell service is built with it."""
+        return self.registries.cell_runners.get(self.settings.cell_runner)
+
+    # -- building ---------------------------------------------------------------------------------
+    @property
+    def run_options(self) -> RunOptions:
+        s = self.settings
+        return RunOptions(
+            home=writable_home(s.resolved_home()),
+            kernel_name=s.run_kernel,
+            pool_size=self._pool_size,
+            queue_url=s.redis_url,
+            queue_name=s.queue_name,
+            queue_workers=s.queue_workers,
+            tracking_uri=s.mlflow_tracking_uri,
+            ui_url=s.mlflow_ui_url,
+            tracker_in_child=self._tracker_in_child,
+            webhook_url=s.webhook_url,
+        )
+
+    def _build_workbench(self) -> Workbench:
+        # SQL cells: Workbench(..., cells=...) gets a factory of the cell service built on
+        # self.cell_runner_factory() and the workbench's store.
+        return Workbench(
+            self._store.get(),
+            self._processor.get(),
+            output_format=self.settings.output_format,
+            ingestion=self._ingestion.get(),
+            runs=self._runs.get,
+        )
+
+    def _build_runs(
+        self,
+        runner: AbstractRunner | None,
+        tracker: AbstractTracker | None,
+        queue: AbstractQueue | None,
+        notifier: AbstractNotifier | None,
+    ) -> RunService:
+        s, reg, options = self.settings, self.registries, self.run_options
+        reg.runners.check(s.runner)
+        reg.trackers.check(s.tracker)
+        if queue is None:
+            queue = reg.queues.get(s.queue)(options)
+        if notifier is None:
+            notifier = reg.notifiers.get(s.notifier)(options)
+        ctx = RunContext(
+            runner=Lazy(lambda: runner or reg.runners.get(s.runner)(options)),
+            tracker=Lazy(lambda: tracker or reg.trackers.get(s.tracker)(options)),
+            queue=queue,
+            log=self._run_log.get(),
+            home=options.home,
+            notifier=notifier,
+            snapshot=snapshot_reader(s, reg),
+            worker=self._worker or f"{socket.gethostname()}:{os.getpid()}",
+            process=liveness.this_process(),
+            alive=liveness.alive,
+            version=version("hpdp"),
+            heartbeat_s=s.run_heartbeat_s,
+            stale_after_s=s.run_stale_after_s,
+            clock=self.clock,
+        )
+        return RunService(ctx)

@@ -1,0 +1,86 @@
+"""Builders of the container's parts that need settings: the workspace, the store, ingestion, snapshot tags."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from hpdp.application.clock import Clock, utcnow
+from hpdp.application.ingestion import IngestionService, SourceFactory
+from hpdp.application.ports import AbstractStore, StoreOptions
+from hpdp.application.runs import SnapshotReader
+from hpdp.domain.errors import HpdpError, UnavailableError
+from hpdp.infrastructure.catalog import catalog_reader
+from hpdp.infrastructure.registries import Registries
+from hpdp.infrastructure.settings import Settings
+
+
+def writable_home(home: Path) -> Path:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise UnavailableError(
+            f"HPDP_HOME={str(home)!r} is not writable ({exc.strerror or exc}); "
+            "point HPDP_HOME at a folder you can write to.",
+            code="home_not_writable",
+        ) from None
+    if not os.access(home, os.W_OK):
+        raise UnavailableError(
+            f"HPDP_HOME={str(home)!r} is not writable; point it at a folder you can write to.",
+            code="home_not_writable",
+        )
+    return home
+
+
+def store_options(settings: Settings) -> StoreOptions:
+    return StoreOptions(
+        home=writable_home(settings.resolved_home()),
+        extension_dir=settings.resolved_extension_dir(),
+        url=settings.db_url,
+        data_path=settings.lake_data_path.expanduser().resolve() if settings.lake_data_path else None,
+    )
+
+
+def build_store(settings: Settings, registries: Registries) -> AbstractStore:
+    factory = registries.stores.get(settings.db_engine)
+    return factory(store_options(settings))  # type: ignore[no-any-return]
+
+
+def build_ingestion(
+    settings: Settings,
+    registries: Registries,
+    store: AbstractStore,
+    open_source: SourceFactory | None = None,
+    clock: Clock = utcnow,
+) -> IngestionService:
+    sources = registries.sources
+    catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
+    return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)), clock)
+
+
+def snapshot_reader(settings: Settings, registries: Registries) -> SnapshotReader:
+    """The store's current snapshot (tagged before and after each run); the store is not held open.
+
+    A store engine may register a reader that does not open the store at all (DuckLake on SQLite).
+    """
+    engine = settings.db_engine
+    if engine in registries.snapshot_readers.names():
+        fast = registries.snapshot_readers.get(engine)(store_options(settings))
+        if fast is not None:
+            return fast  # type: ignore[no-any-return]
+
+    def read() -> int | None:
+        try:
+            store = build_store(settings, registries)
+        except HpdpError:  # an unreachable store leaves the tag empty; the run itself reports the problem
+            return None
+        try:
+            current = getattr(store, "current_snapshot", None)
+            return current() if current is not None else None
+        finally:
+            store.close()
+
+    return read
