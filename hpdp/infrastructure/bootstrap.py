@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from hpdp.application.cells import AbstractCellRunner
 from hpdp.application.ingestion import IngestionService, SourceFactory
 from hpdp.application.ports import AbstractProcessor, AbstractStore, StoreOptions
 from hpdp.application.workbench import Workbench
@@ -35,6 +36,7 @@ def bootstrap(
         output_format=settings.output_format,
         ingestion=ingestion,
         runs=lambda: _runs(settings),
+        cells=_cell_runner,
     )
 
 
@@ -46,6 +48,12 @@ def build_ingestion(
     sources = registries.sources
     catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
     return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)))
+
+
+def _cell_runner(store: AbstractStore) -> AbstractCellRunner:
+    from hpdp.adapters.cells import DuckDBCellRunner
+
+    return DuckDBCellRunner(store)
 
 
 def _runs(settings: Settings) -> object:
