@@ -231,7 +231,7 @@ class AbstractStore(ABC):
         if as_of is not None and not isinstance(self, SupportsSnapshots):
             raise UnsupportedError(
                 f"The {self.engine} store keeps no snapshots, so it cannot read an earlier version.",
-                hint="use the ducklake engine for time travel",
+                hint="use HPDP_DB_ENGINE=ducklake for time travel",
             )
 
     @abstractmethod

@@ -26,6 +26,23 @@ WRITER = textwrap.dedent(
     print("ok")
     """
 )
+RACER = textwrap.dedent(
+    """
+    import json, sys, hpdp
+    from hpdp.domain.errors import WriteConflictError
+    home, who, batches, attempts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    hp = hpdp.open(home=home)
+    hp.store.commit_attempts = attempts  # 1: give up at the first lost race
+    written = conflicts = 0
+    for i in range(batches):
+        try:
+            hp.write("events", {"who": [who] * 50, "i": [i] * 50})
+            written += 1
+        except WriteConflictError:
+            conflicts += 1
+    print(json.dumps({"written": written, "conflicts": conflicts}))
+    """
+)
 READER = textwrap.dedent(
     """
     import json, sys, time, hpdp
@@ -111,35 +128,21 @@ def test_two_sessions_at_different_snapshots_read_at_the_same_time(workspace: Pa
         store.close()
 
 
-def test_writers_that_lose_races_retry_or_get_a_write_conflict_and_lose_no_rows(workspace: Path):
-    import pyarrow as pa
+def test_writers_that_lose_races_retry_or_get_a_write_conflict_and_lose_no_rows(workspace: Path, tmp_path: Path):
+    import hpdp
 
-    from hpdp.domain.errors import WriteConflictError
-
-    stores = [open_lake(workspace), open_lake(workspace)]  # two database instances, as two processes have
-    try:
-        stores[0].write("events", pa.table({"who": [-1], "i": [-1]}))
-        stores[1].commit_attempts = 1  # the second writer gives up at its first lost race
-        barrier = threading.Barrier(2)
-        written = [0, 0]
-        conflicts = [0, 0]
-
-        def write(who: int) -> None:
-            barrier.wait(timeout=60)
-            for i in range(20):
-                try:
-                    stores[who].write("events", pa.table({"who": [who] * 10, "i": [i] * 10}))
-                    written[who] += 1
-                except WriteConflictError:
-                    conflicts[who] += 1
-
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(write, range(2)))
-        assert conflicts[0] == 0 and written[0] == 20, "a writer with retries always gets through"
-        assert written[1] + conflicts[1] == 20
-        rows = stores[0].sql("SELECT who, i, count(*) AS n FROM events WHERE who >= 0 GROUP BY ALL").to_pylist()
-        assert all(r["n"] == 10 for r in rows), "no batch is half-written or written twice"
-        assert len(rows) == sum(written)
-    finally:
-        for store in stores:
-            store.close()
+    with hpdp.open(home=str(workspace)) as hp:
+        hp.write("events", {"who": ["init"], "i": [-1]})
+    batches = 15
+    patient = run_py(RACER, str(workspace), "patient", str(batches), "10", cwd=tmp_path)
+    hasty = run_py(RACER, str(workspace), "hasty", str(batches), "1", cwd=tmp_path)
+    outputs = [p.communicate(timeout=300) for p in (patient, hasty)]
+    for proc, (_out, err) in zip((patient, hasty), outputs, strict=True):
+        assert proc.returncode == 0, err
+    written = {who: json.loads(out) for who, (out, _err) in zip(("patient", "hasty"), outputs, strict=True)}
+    assert written["patient"]["conflicts"] == 0 and written["patient"]["written"] == batches
+    assert written["hasty"]["written"] + written["hasty"]["conflicts"] == batches
+    with hpdp.open(home=str(workspace)) as hp:
+        rows = hp.sql("SELECT who, i, count(*) AS n FROM events WHERE i >= 0 GROUP BY ALL", format="arrow").to_pylist()
+    assert all(r["n"] == 50 for r in rows), "no batch is half-written or written twice"
+    assert len(rows) == written["patient"]["written"] + written["hasty"]["written"]
