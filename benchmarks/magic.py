@@ -1,22 +1,23 @@
-"""%sql against raw DuckDB, side by side, each cell run through one IPython shell.
+"""%sql against raw DuckDB: each contender in its own IPython shell in its own process; runs interleave.
 
-    .venv/bin/python benchmarks/magic.py [--rows 1000000] [--repeat 15]
+    .venv/bin/python benchmarks/magic.py [--rows 1000000] [--repeat 15] [--small-repeat 300]
 
-Raw is `con.sql(q).pl()` on the store's connection (opened once); the magic runs the same query on the
-same connection, so the ratio is the magic's own cost. JupySQL (with autopolars) joins when installed.
+One DuckDB file is built, then copied once per contender. Raw opens its copy with `duckdb.connect` and
+times `r = con.sql(q).pl()`; hpdp opens the other copy as its store (HPDP_DB_ENGINE=duckdb) and times
+`r = %sql q`. Both steps run through `shell.run_cell(..., store_history=True)`; the parent asks the two
+processes in turn, so that drift hits both alike, and compares medians.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib.util
-import io
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
-import time
+import textwrap
 
 BIG = "SELECT * FROM bench_events"
 SMALL = "SELECT k % 20 AS g, count(*) AS n, avg(x) AS avg_x FROM bench_small GROUP BY g ORDER BY g"
@@ -27,100 +28,133 @@ SELECT range AS id, range % 97 AS k, range * 0.5 AS x, 'item ' || range AS label
 FROM range({rows});
 CREATE OR REPLACE TABLE bench_small AS SELECT * FROM bench_events LIMIT 10000
 """
+WORKER = textwrap.dedent(
+    """
+    import contextlib, io, sys, time
+    from IPython.core.interactiveshell import InteractiveShell
+
+    contender, path = sys.argv[1], sys.argv[2]
+    queries = {"BIG": sys.argv[3], "SMALL": sys.argv[4]}
+    shell = InteractiveShell.instance()
+    if contender == "raw":
+        import duckdb
+        shell.user_ns["con"] = duckdb.connect(path)
+        cells = {k: f"r = con.sql({q!r}).pl()" for k, q in queries.items()}
+    else:
+        import hpdp
+        hpdp.load_ipython_extension(shell)
+        cells = {k: f"r = %sql {q}" for k, q in queries.items()}
+    print("ready", flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            start = time.perf_counter()
+            result = shell.run_cell(cells[name], store_history=True)
+            elapsed = time.perf_counter() - start
+        if not result.success:
+            print("failed " + sink.getvalue()[-2000:].replace(chr(10), " "), flush=True)
+            break
+        rows = len(shell.user_ns["r"])
+        print(f"{elapsed} {rows}", flush=True)
+    """
+)
 
 
-def timed(shell: object, cell: str) -> float:
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        start = time.perf_counter()
-        result = shell.run_cell(cell, store_history=False)  # type: ignore[attr-defined]
-        elapsed = time.perf_counter() - start
-    if not result.success:
-        raise SystemExit(f"cell failed: {cell!r}\n{sink.getvalue()[-2000:]}")
-    return elapsed
+class Contender:
+    """One IPython shell in its own process, timing one cell per request."""
 
+    def __init__(self, name: str, path: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, name, path, BIG, SMALL],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        if self._line() != "ready":
+            raise SystemExit(f"{name} did not start")
 
-def measure(shell: object, cells: dict[str, str], repeat: int) -> dict[str, tuple[float, float]]:
-    """(median, best) seconds per cell; the variants alternate so that drift hits them alike."""
-    for cell in cells.values():
-        timed(shell, cell)  # warm-up
-    runs: dict[str, list[float]] = {name: [] for name in cells}
-    for _ in range(repeat):
-        for name, cell in cells.items():
-            runs[name].append(timed(shell, cell))
-    return {name: (statistics.median(values), min(values)) for name, values in runs.items()}
+    def _line(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().strip()
 
+    def time(self, query: str) -> float:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(query + "\n")
+        self.proc.stdin.flush()
+        answer = self._line()
+        if not answer or answer.startswith("failed"):
+            raise SystemExit(f"{self.name}: {answer or 'exited'}")
+        return float(answer.split()[0])
 
-def jupysql_cells(shell: object, query: str) -> dict[str, str]:
-    if importlib.util.find_spec("sql") is None:
-        return {}
-    shell.run_cell("%load_ext sql\n%config SqlMagic.autopolars = True\n%config SqlMagic.displaylimit = 10")  # type: ignore[attr-defined]
-    shell.run_cell("%sql jcon")  # type: ignore[attr-defined]
-    return {"jupysql": f"r = %sql {query}"}
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--small-repeat", type=int, default=200)
-    parser.add_argument("--engine", default="ducklake", help="store engine (HPDP_DB_ENGINE)")
+    parser.add_argument("--small-repeat", type=int, default=300)
     args = parser.parse_args(argv)
 
-    home = tempfile.mkdtemp(prefix="hpdp-bench-magic-")
-    os.environ.update(HPDP_HOME=home, HPDP_DB_ENGINE=args.engine)
-    from IPython.core.interactiveshell import InteractiveShell
+    import duckdb
 
-    from hpdp.presentation.magic.magic import load
-
-    shell = InteractiveShell.instance()
-    magic = load(shell)
-    store = magic.workbench.store
-    store.con.execute(MAKE.format(rows=args.rows))
-    shell.user_ns.update(con=store.con, jcon=store.con, BIG=BIG, SMALL=SMALL)
-    print(f"store: {store.engine} in {home}; {args.rows:,} rows x 6 columns (small table: 10,000 rows)")
+    folder = tempfile.mkdtemp(prefix="hpdp-bench-magic-")
+    source = os.path.join(folder, "bench.duckdb")
+    with duckdb.connect(source) as con:
+        con.execute(MAKE.format(rows=args.rows))
+    raw_path, store_path = os.path.join(folder, "raw.duckdb"), os.path.join(folder, "store.duckdb")
+    shutil.copy(source, raw_path)
+    shutil.copy(source, store_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HPDP_")}
+    hpdp_env = {**env, "HPDP_HOME": folder, "HPDP_DB_ENGINE": "duckdb", "HPDP_DB_URL": f"duckdb:///{store_path}"}
+    raw, magic = Contender("raw", raw_path, env), Contender("hpdp", store_path, hpdp_env)
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {args.repeat} (big) / {args.small_repeat} "
-        "(small) alternating runs per variant\n"
+        f"{args.rows:,} rows x 6 columns (small table: 10,000 rows); python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs; each contender in its own IPython shell and process, runs interleaved\n"
     )
-
-    cases = [("1M-row result", BIG, args.repeat), ("20-row aggregate", SMALL, args.small_repeat)]
-    header = f"{'query':<17} {'variant':<28} {'median':>9} {'vs raw':>7} {'best':>9} {'vs raw':>7} {'overhead':>9}"
+    header = f"{'query':<17} {'contender':<22} {'median':>10} {'best':>10} {'vs raw':>7} {'overhead':>10}"
     print(header)
     print("-" * len(header))
     verdicts = []
-    for title, query, repeat in cases:
-        name = "BIG" if query is BIG else "SMALL"
-        cells = {
-            "raw: r = con.sql(q).pl()": f"r = con.sql({name}).pl()",
-            "magic: r = %sql q": f"r = %sql {query}",
-            "raw shown: con.sql(q).pl()": f"con.sql({name}).pl()",
-            "magic shown: %%sql cell": f"%%sql\n{query}",
-        }
-        cells.update(jupysql_cells(shell, query))
-        result = measure(shell, cells, repeat)
-        for variant, (median, best) in result.items():
-            base = result["raw shown: con.sql(q).pl()" if "shown" in variant else "raw: r = con.sql(q).pl()"]
-            print(
-                f"{title:<17} {variant:<28} {median * 1000:>7.2f}ms {median / base[0]:>6.3f}x "
-                f"{best * 1000:>7.2f}ms {best / base[1]:>6.3f}x {(median - base[0]) * 1000:>+7.2f}ms"
-            )
-        if "jupysql" not in result:
-            print(f"{title:<17} {'jupysql':<28} not installed, skipped")
-        (raw, raw_best), (line, line_best) = result["raw: r = con.sql(q).pl()"], result["magic: r = %sql q"]
-        if query is BIG:
-            verdicts.append(
-                f"1M rows: magic / raw = {line / raw:.3f}x median, {line_best / raw_best:.3f}x best (target <= 1.05x)"
-            )
-        else:
-            verdicts.append(
-                f"20-row aggregate: magic - raw = {(line - raw) * 1000:+.2f} ms median, "
-                f"{(line_best - raw_best) * 1000:+.2f} ms best (target < 2 ms)"
-            )
-        print()
+    try:
+        for title, name, repeat in (
+            ("1M-row result", "BIG", args.repeat),
+            ("20-row aggregate", "SMALL", args.small_repeat),
+        ):
+            for contender in (raw, magic):
+                contender.time(name)  # warm-up
+            times: dict[str, list[float]] = {"raw": [], "hpdp": []}
+            for i in range(repeat):
+                pair = (raw, magic) if i % 2 == 0 else (magic, raw)
+                for contender in pair:
+                    times[contender.name].append(contender.time(name))
+            base = statistics.median(times["raw"])
+            for label, key in (("raw: con.sql(q).pl()", "raw"), ("hpdp: r = %sql q", "hpdp")):
+                median = statistics.median(times[key])
+                print(
+                    f"{title:<17} {label:<22} {median * 1000:>8.3f}ms {min(times[key]) * 1000:>8.3f}ms "
+                    f"{median / base:>6.3f}x {(median - base) * 1000:>+8.3f}ms"
+                )
+            over = statistics.median(times["hpdp"]) - base
+            if name == "BIG":
+                verdicts.append(
+                    f"1M rows: hpdp / raw = {statistics.median(times['hpdp']) / base:.3f}x median (target <= 1.0x)"
+                )
+            else:
+                verdicts.append(f"20-row aggregate: hpdp - raw = {over * 1000:+.3f} ms median (target < 1 ms)")
+            print()
+    finally:
+        raw.close()
+        magic.close()
+        shutil.rmtree(folder, ignore_errors=True)
     for verdict in verdicts:
         print(verdict)
-    magic.close()
 
 
 if __name__ == "__main__":

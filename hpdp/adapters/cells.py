@@ -1,6 +1,7 @@
 """SQL cells on a DuckDB-based store: statements in order, `$name` bound from Python, frames queried by name.
 
-The last statement runs as `con.sql(query).pl()` on the store's own connection, the fastest way DuckDB
+The runner keeps one session of the store for the notebook: its own cursor, so saved views and registered
+frames last from cell to cell. The last statement runs as `cursor.sql(query).pl()`, the fastest way DuckDB
 hands a result to Python; nothing is copied on the way.
 """
 
@@ -9,18 +10,20 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
 
-from hpdp.adapters.stores.base import DuckDBEngineStore, quote
 from hpdp.adapters.stores.errors import translate
+from hpdp.adapters.stores.session import DuckDBSession
+from hpdp.adapters.stores.sql import quote
+from hpdp.application.cells import AbstractCellRunner, CellResult, Step
 from hpdp.domain.errors import HpdpError, QueryError, UnsupportedError
 from hpdp.domain.model import table_name
 
-FORMATS = ("polars", "pandas", "arrow", "relation")
+__all__ = ["CellResult", "DuckDBCellRunner", "Step", "is_frame"]
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FRAME_TYPES = {
     ("polars", "DataFrame"),
@@ -34,80 +37,55 @@ _TRANSACTIONAL = {"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALT
 _COUNTED = {"INSERT", "UPDATE", "DELETE"}
 
 
-@dataclass
-class Step:
-    """One statement of a cell as it ran: what it was, how long it took, how many rows."""
-
-    sql: str
-    kind: str
-    seconds: float
-    rows: int | None = None
-
-
-@dataclass
-class CellResult:
-    value: Any  # a frame, a pyarrow.Table, a lazy relation, the plan text, or None
-    kind: str  # the last statement's type (SELECT, CREATE, ...)
-    elapsed: float
-    steps: list[Step] = field(default_factory=list)
-
-
 def is_frame(value: Any) -> bool:
     kind = type(value)
     return (kind.__module__.partition(".")[0], kind.__name__) in _FRAME_TYPES
 
 
-class DuckDBCellRunner:
-    """Runs SQL cells on the store's DuckDB connection, under the store's lock."""
+class DuckDBCellRunner(AbstractCellRunner):
+    """Runs SQL cells in one long-lived session of a DuckDB-based store."""
 
     def __init__(self, store: Any) -> None:
-        if not isinstance(store, DuckDBEngineStore):
+        session = store.session() if callable(getattr(store, "session", None)) else None
+        if not isinstance(session, DuckDBSession):
+            if session is not None:
+                session.close()
             raise UnsupportedError(
-                f"SQL cells need a DuckDB-based store, and {type(store).__name__} is not one; "
-                "use one of the built-in engines (HPDP_DB_ENGINE=ducklake)."
+                f"SQL cells need a DuckDB-based store, and {type(store).__name__} is not one.",
+                hint="use one of the built-in engines",
             )
         self.store = store
+        self.session = session
         self._kept: set[str] = set()  # frames that stay registered (saved views and lazy relations use them)
 
-    def run(
-        self,
-        sql: str,
-        namespace: Mapping[str, Any],
-        *,
-        format: str = "polars",
-        as_of: int | None = None,
-        save: str | None = None,
-        explain: bool = False,
+    def close(self) -> None:
+        self.session.close()
+
+    def _run(
+        self, sql: str, namespace: Mapping[str, Any], format: str, as_of: int | None, save: str | None, explain: bool
     ) -> CellResult:
-        if format not in FORMATS:
-            raise QueryError(f"Unknown result type {format!r}; use one of: {', '.join(FORMATS)}.")
-        if format == "relation" and as_of is not None:
-            raise QueryError("A lazy relation cannot read an earlier snapshot; drop --relation or --as-of.")
-        # The runner is the store's DuckDB-side companion: it shares its lock, connection and snapshot switch.
-        store, con = self.store, self.store.con
         started = time.perf_counter()
-        with store._lock:
-            statements = self._parse(sql)
+        session = self.session
+        with session.running() as con:
+            statements = self._parse(con, sql)
             params = [self._params(s, namespace) for s in statements]
             keep = save is not None or format == "relation"
-            with ExitStack() as stack:
-                stack.enter_context(self._frames(sql, namespace, keep))
-                store._check_as_of(as_of)
-                stack.enter_context(store._catalog_as_of(as_of))
+            with self._frames(con, sql, namespace, keep), session.at(as_of):
                 if save is not None:
-                    self._check_save(save, statements[-1], params[-1])
+                    self._check_save(con, save, statements[-1], params[-1])
                 steps = self._execute(con, statements, params, format, explain, save)
         value = steps.pop()
         return CellResult(value, statements[-1].type.name, time.perf_counter() - started, steps)
 
     # -- steps ----------------------------------------------------------------------------------------
-    def _parse(self, sql: str) -> list[Any]:
+    @staticmethod
+    def _parse(con: Any, sql: str) -> list[Any]:
         try:
-            statements = self.store.con.extract_statements(sql)
+            statements = con.extract_statements(sql)
         except duckdb.Error as exc:
             raise _error(exc) from exc
         if not statements:
-            raise QueryError("The cell holds no SQL statement; write a query after %%sql.")
+            raise QueryError("The cell holds no SQL statement; write a query in the cell.")
         return statements
 
     @staticmethod
@@ -124,12 +102,11 @@ class DuckDBCellRunner:
         return {n: namespace[n] for n in names}
 
     @contextmanager
-    def _frames(self, sql: str, namespace: Mapping[str, Any], keep: bool) -> Iterator[None]:
+    def _frames(self, con: Any, sql: str, namespace: Mapping[str, Any], keep: bool) -> Iterator[None]:
         """Register the DataFrames the SQL names (unless a table or view of that name exists)."""
-        con = self.store.con
         wanted = {n for n in set(_IDENTIFIER.findall(sql)) if n in namespace and is_frame(namespace[n])}
         if wanted:
-            wanted -= self._existing(wanted - self._kept)
+            wanted -= self._existing(con, wanted - self._kept)
         for name in wanted:
             con.register(name, namespace[name])
         try:
@@ -141,27 +118,29 @@ class DuckDBCellRunner:
                 for name in wanted - self._kept:
                     con.unregister(name)
 
-    def _existing(self, names: set[str]) -> set[str]:
+    @staticmethod
+    def _existing(con: Any, names: set[str]) -> set[str]:
         if not names:
             return set()
-        rows = self.store.con.execute(
+        rows = con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE list_contains($names, table_name) "
             "UNION SELECT view_name FROM duckdb_views() WHERE list_contains($names, view_name)",
             {"names": sorted(names)},
         ).fetchall()
         return {r[0] for r in rows}
 
-    def _check_save(self, name: str, statement: Any, params: dict[str, Any] | None) -> None:
+    def _check_save(self, con: Any, name: str, statement: Any, params: dict[str, Any] | None) -> None:
         table_name(name)
         if "." in name or statement.type.name != "SELECT":
-            raise QueryError("--save NAME needs a plain name and a cell that ends with a SELECT query.")
+            raise QueryError("Saving a query needs a plain name and a cell that ends with a SELECT query.")
         if params:
-            raise QueryError("--save cannot keep a query with $parameters; write the values into a table first.")
-        if name not in self._views() and name in self._existing({name}):
-            raise QueryError(f"--save {name} would hide the table {name!r}; pick another name.")
+            raise QueryError("A saved query cannot keep $parameters; write the values into a table first.")
+        if name not in self._views(con) and name in self._existing(con, {name}):
+            raise QueryError(f"Saving the query as {name} would hide the table {name!r}; pick another name.")
 
-    def _views(self) -> set[str]:
-        rows = self.store.con.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal")
+    @staticmethod
+    def _views(con: Any) -> set[str]:
+        rows = con.execute("SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal")
         return {r[0] for r in rows.fetchall()}
 
     def _execute(
@@ -192,7 +171,9 @@ class DuckDBCellRunner:
         except duckdb.Error as exc:
             if atomic:
                 _rollback(con)
-            raise _error(exc, index, len(statements), atomic, self.store.relation_names) from exc
+            if isinstance(exc, duckdb.InterruptException):
+                raise
+            raise _error(exc, index, len(statements), atomic, self.session.relation_names) from exc
         except BaseException:
             if atomic:
                 _rollback(con)
@@ -250,11 +231,9 @@ def _error(
 ) -> HpdpError:
     """DuckDB's message with its hint and the `LINE n: ... ^` position, as one short error."""
     err = translate(exc, known=known)
-    detail: str = getattr(err, "detail", str(exc))
+    detail = err.detail or str(exc)
     extra = [line for line in detail.splitlines()[1:] if line.strip() and not line.startswith("Did you mean")]
     head = str(err)
     if count > 1:
         head += f" (statement {index + 1} of {count}{'; nothing was changed' if rolled_back else ''})"
-    out = type(err)("\n".join([head, *extra]))
-    out.detail = detail  # type: ignore[attr-defined]
-    return out
+    return type(err)("\n".join([head, *extra]), code=err.code, detail=detail)

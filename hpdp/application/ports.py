@@ -1,140 +1,32 @@
 """Ports: what the application needs from the outside world.
 
 Each port does shared validation in its public method (template method) and leaves the
-engine-specific part to an underscore hook.
+engine-specific part to an underscore hook. The store ports live in `store_ports` and are named here too.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from hpdp.domain.errors import UnsupportedError
-from hpdp.domain.model import (
-    Aggregation,
-    ColumnSummary,
-    Condition,
-    OutputFormat,
-    Snapshot,
-    TableInfo,
-    WriteMode,
-    WriteResult,
-    merge_keys,
-    table_name,
+from hpdp.application.store_ports import (
+    AbstractBatch,
+    AbstractSession,
+    AbstractStore,
+    StoreOptions,
+    SupportsSnapshots,
 )
+from hpdp.domain.model import Aggregation, ColumnSummary, Condition
 
-
-class AbstractBatch(ABC):
-    """Writes collected inside one store transaction: all commit together or none does."""
-
-    def write(
-        self, table: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None
-    ) -> WriteResult:
-        parsed = WriteMode.parse(mode)
-        return self._write(table_name(table), data, parsed, merge_keys(parsed, key))
-
-    @abstractmethod
-    def _write(self, table: str, data: Any, mode: WriteMode, keys: tuple[str, ...]) -> WriteResult: ...
-
-    def drop(self, table: str) -> None:
-        self._drop(table_name(table))
-
-    @abstractmethod
-    def _drop(self, table: str) -> None: ...
-
-
-class AbstractStore(ABC):
-    """A place that keeps tables. DuckDB is the query engine over every store."""
-
-    engine: str = ""
-
-    def write(
-        self, table: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None
-    ) -> WriteResult:
-        with self.batch() as batch:
-            result = batch.write(table, data, mode, key)
-        return self._with_snapshot(result)
-
-    def _with_snapshot(self, result: WriteResult) -> WriteResult:
-        if isinstance(self, SupportsSnapshots):
-            return WriteResult(result.table, result.mode, result.rows_written, self.current_snapshot())
-        return result
-
-    def drop(self, table: str) -> None:
-        with self.batch() as batch:
-            batch.drop(table)
-
-    @contextmanager
-    def batch(self) -> Iterator[AbstractBatch]:
-        """Group writes into one atomic commit (one snapshot where the engine keeps them)."""
-        with self._batch() as batch:
-            yield batch
-
-    @abstractmethod
-    def _batch(self) -> Any: ...
-
-    def read(self, table: str, *, as_of: int | None = None, format: str | OutputFormat = OutputFormat.ARROW) -> Any:
-        self._check_as_of(as_of)
-        return self._read(table_name(table), as_of, OutputFormat(format))
-
-    @abstractmethod
-    def _read(self, table: str, as_of: int | None, format: OutputFormat) -> Any: ...
-
-    def sql(
-        self,
-        query: str,
-        params: Sequence[Any] | dict[str, Any] | None = None,
-        *,
-        as_of: int | None = None,
-        format: str | OutputFormat = OutputFormat.ARROW,
-    ) -> Any:
-        self._check_as_of(as_of)
-        return self._sql(query, params, as_of, OutputFormat(format))
-
-    @abstractmethod
-    def _sql(self, query: str, params: Any, as_of: int | None, format: OutputFormat) -> Any: ...
-
-    @abstractmethod
-    def tables(self) -> list[TableInfo]: ...
-
-    def has_table(self, table: str) -> bool:
-        return any(t.name == table for t in self.tables())
-
-    def read_file(self, path: str | Path, file_format: str | None = None) -> Any:
-        """Parse a CSV, Parquet or JSON file into an Arrow table with the query engine."""
-        return self._read_file(Path(path), file_format)
-
-    @abstractmethod
-    def _read_file(self, path: Path, file_format: str | None) -> Any: ...
-
-    def _check_as_of(self, as_of: int | None) -> None:
-        if as_of is not None and not isinstance(self, SupportsSnapshots):
-            raise UnsupportedError(
-                f"The {self.engine} store keeps no snapshots, so --as-of is not available; "
-                "use HPDP_DB_ENGINE=ducklake for time travel."
-            )
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    def __enter__(self) -> AbstractStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class SupportsSnapshots(ABC):
-    """Capability: the store versions every write and can read an earlier version."""
-
-    @abstractmethod
-    def snapshots(self, table: str | None = None) -> list[Snapshot]: ...
-
-    @abstractmethod
-    def current_snapshot(self) -> int: ...
+__all__ = [
+    "AbstractBatch",
+    "AbstractProcessor",
+    "AbstractSession",
+    "AbstractStore",
+    "StoreOptions",
+    "SupportsSnapshots",
+]
 
 
 class AbstractProcessor(ABC):
@@ -174,19 +66,3 @@ class AbstractProcessor(ABC):
 
     @abstractmethod
     def _aggregate(self, data: Any, by: list[str], aggregations: list[Aggregation]) -> Any: ...
-
-
-class StoreOptions:
-    """What every store factory receives from the composition root."""
-
-    def __init__(
-        self,
-        home: Path,
-        extension_dir: Path,
-        url: str | None = None,
-        data_path: Path | None = None,
-    ) -> None:
-        self.home = home
-        self.extension_dir = extension_dir
-        self.url = url
-        self.data_path = data_path

@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpdp.application.ports import AbstractProcessor, AbstractStore, SupportsSnapshots
-from hpdp.domain.errors import UnknownTableError, UnsupportedError
+from hpdp.application.cells import AbstractCellRunner, CellService
+from hpdp.application.ports import AbstractProcessor, AbstractSession, AbstractStore, SupportsSnapshots
+from hpdp.application.store_ports import DEFAULT_BATCH_ROWS
+from hpdp.domain.errors import SnapshotsUnsupportedError, UnknownTableError, UnsupportedError
 from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ class Workbench:
         output_format: str = OutputFormat.POLARS,
         ingestion: IngestionService | None = None,
         runs: Callable[[], RunService] | None = None,
+        cells: Callable[[AbstractStore], AbstractCellRunner] | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
@@ -34,6 +37,8 @@ class Workbench:
         self._ingestion = ingestion
         self._runs_factory = runs
         self._runs: RunService | None = None
+        self._cells_factory = cells
+        self._cells: CellService | None = None
 
     @property
     def ingestion(self) -> IngestionService:
@@ -46,8 +51,29 @@ class Workbench:
         """Load a named source from the catalog in one atomic commit (data, cursor and history)."""
         return self.ingestion.ingest(name, full_refresh=full_refresh, progress=progress)
 
+    @property
+    def cells(self) -> CellService:
+        """SQL cells for notebooks: one long-lived session of the store, opened on the first cell."""
+        if self._cells is None:
+            factory = self._cells_factory
+            if factory is None:
+                raise UnsupportedError("This workbench has no SQL cells; open it with hpdp.open().")
+            store = self.store
+            self._cells = CellService(lambda: factory(store))
+        return self._cells
+
     def sql(self, query: str, params: Any = None, *, as_of: int | None = None, format: str | None = None) -> Any:
         return self.store.sql(query, params, as_of=as_of, format=format or self.output_format)
+
+    def session(self, as_of: int | None = None) -> AbstractSession:
+        """A reader's own view of the store (use it in a `with` block); `as_of` pins one snapshot."""
+        return self.store.session(as_of)
+
+    def stream(
+        self, query_or_table: str, params: Any = None, *, as_of: int | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
+    ) -> Any:
+        """A result as a pyarrow.RecordBatchReader, read batch by batch (for results larger than memory)."""
+        return self.store.stream(query_or_table, params, as_of=as_of, batch_rows=batch_rows)
 
     def table(self, name: str, *, as_of: int | None = None, format: str | None = None) -> Any:
         return self.store.read(name, as_of=as_of, format=format or self.output_format)
@@ -74,11 +100,11 @@ class Workbench:
 
     def snapshots(self, table: str | None = None) -> list[Snapshot]:
         if not isinstance(self.store, SupportsSnapshots):
-            raise UnsupportedError(
-                f"The {self.store.engine} store keeps no snapshots; use HPDP_DB_ENGINE=ducklake for versioning."
+            raise SnapshotsUnsupportedError(
+                f"The {self.store.engine} store keeps no snapshots.", hint="use HPDP_DB_ENGINE=ducklake for versioning"
             )
         if table is not None and not self.store.has_table(table):
-            raise UnknownTableError(f"Table {table!r} does not exist; run `hpdp tables` to list the tables.")
+            raise UnknownTableError(f"Table {table!r} does not exist.")
         return self.store.snapshots(table)
 
     def current_snapshot(self) -> int | None:
@@ -121,6 +147,8 @@ class Workbench:
     def close(self) -> None:
         if self._runs is not None:
             self._runs.close()
+        if self._cells is not None:
+            self._cells.close()
         self.store.close()
 
     def __enter__(self) -> Workbench:

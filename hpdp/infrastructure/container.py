@@ -13,6 +13,7 @@ from importlib.metadata import version
 from types import TracebackType
 
 from hpdp.adapters.runs import liveness
+from hpdp.application.cells import AbstractCellRunner
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.experiments import ExperimentService
 from hpdp.application.ingestion import IngestionService, SourceFactory
@@ -130,9 +131,12 @@ class Container:
     def experiments(self) -> ExperimentService:
         return ExperimentService(self.runs())
 
-    def cell_runner_factory(self) -> Callable[[AbstractStore], object]:
+    def cell_runner_factory(self) -> Callable[[AbstractStore], AbstractCellRunner]:
         """The runner of SQL cells for a store (HPDP_CELL_RUNNER); the magic's cell service is built with it."""
-        return self.registries.cell_runners.get(self.settings.cell_runner)
+        factory: Callable[[AbstractStore], AbstractCellRunner] = self.registries.cell_runners.get(
+            self.settings.cell_runner
+        )
+        return factory
 
     # -- building ---------------------------------------------------------------------------------
     @property
@@ -152,14 +156,13 @@ class Container:
         )
 
     def _build_workbench(self) -> Workbench:
-        # SQL cells: Workbench(..., cells=...) gets a factory of the cell service built on
-        # self.cell_runner_factory() and the workbench's store.
         return Workbench(
             self._store.get(),
             self._processor.get(),
             output_format=self.settings.output_format,
             ingestion=self._ingestion.get(),
             runs=self._runs.get,
+            cells=self.cell_runner_factory(),
         )
 
     def _build_runs(

@@ -1,4 +1,4 @@
-"""Several processes on one default (DuckLake) store: no lock errors, no lost rows."""
+"""Several processes, threads and sessions on one default (DuckLake) store: no lock errors, no lost rows."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,23 @@ WRITER = textwrap.dedent(
         hp.write("events", {"writer": [who] * 50, "batch": [i] * 50, "n": list(range(50))})
     hp.write("events", {"writer": [who], "batch": [-1], "n": [-1]}, mode="merge", key=["writer", "batch", "n"])
     print("ok")
+    """
+)
+RACER = textwrap.dedent(
+    """
+    import json, sys, hpdp
+    from hpdp.domain.errors import WriteConflictError
+    home, who, batches, attempts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    hp = hpdp.open(home=home)
+    hp.store.commit_attempts = attempts  # 1: give up at the first lost race
+    written = conflicts = 0
+    for i in range(batches):
+        try:
+            hp.write("events", {"who": [who] * 50, "i": [i] * 50})
+            written += 1
+        except WriteConflictError:
+            conflicts += 1
+    print(json.dumps({"written": written, "conflicts": conflicts}))
     """
 )
 READER = textwrap.dedent(
@@ -72,3 +91,58 @@ def test_two_writers_and_a_reader_share_one_lake(workspace: Path, tmp_path: Path
         counts = {r["writer"]: r["n"] for r in result}
         assert counts == {"init": 1, "a": batches * 50 + 1, "b": batches * 50 + 1}
         assert len(hp.snapshots("events")) >= 2 * batches + 2
+
+
+def open_lake(home: Path):
+    from hpdp.infrastructure.parts import build_store
+    from hpdp.infrastructure.registries import Registries
+    from hpdp.infrastructure.settings import load_settings
+
+    return build_store(load_settings(home=home, db_engine="ducklake"), Registries())
+
+
+def test_two_sessions_at_different_snapshots_read_at_the_same_time(workspace: Path):
+    import pyarrow as pa
+
+    store = open_lake(workspace)
+    try:
+        snaps = [store.write("t", pa.table({"x": [i]})).snapshot for i in range(3)]
+        barrier = threading.Barrier(len(snaps))
+
+        def read(snapshot: int) -> set[int]:
+            with store.session(as_of=snapshot) as session:
+                barrier.wait(timeout=60)
+                seen = set()
+                for _ in range(25):
+                    seen.add(session.sql("SELECT count(*) AS n FROM t").column("n")[0].as_py())
+                    seen.add(session.read("t").num_rows)
+                return seen
+
+        with ThreadPoolExecutor(len(snaps)) as pool:
+            seen = list(pool.map(read, snaps))
+        assert seen == [{1}, {2}, {3}]
+        databases = store.sql("SELECT database_name FROM duckdb_databases()").column(0).to_pylist()
+        assert not [d for d in databases if d.startswith("store_v")], "every snapshot attach is detached at the end"
+        assert store.sql("SELECT count(*) AS n FROM t").column("n")[0].as_py() == 3
+    finally:
+        store.close()
+
+
+def test_writers_that_lose_races_retry_or_get_a_write_conflict_and_lose_no_rows(workspace: Path, tmp_path: Path):
+    import hpdp
+
+    with hpdp.open(home=str(workspace)) as hp:
+        hp.write("events", {"who": ["init"], "i": [-1]})
+    batches = 15
+    patient = run_py(RACER, str(workspace), "patient", str(batches), "10", cwd=tmp_path)
+    hasty = run_py(RACER, str(workspace), "hasty", str(batches), "1", cwd=tmp_path)
+    outputs = [p.communicate(timeout=300) for p in (patient, hasty)]
+    for proc, (_out, err) in zip((patient, hasty), outputs, strict=True):
+        assert proc.returncode == 0, err
+    written = {who: json.loads(out) for who, (out, _err) in zip(("patient", "hasty"), outputs, strict=True)}
+    assert written["patient"]["conflicts"] == 0 and written["patient"]["written"] == batches
+    assert written["hasty"]["written"] + written["hasty"]["conflicts"] == batches
+    with hpdp.open(home=str(workspace)) as hp:
+        rows = hp.sql("SELECT who, i, count(*) AS n FROM events WHERE i >= 0 GROUP BY ALL", format="arrow").to_pylist()
+    assert all(r["n"] == 50 for r in rows), "no batch is half-written or written twice"
+    assert len(rows) == written["patient"]["written"] + written["hasty"]["written"]

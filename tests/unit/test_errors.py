@@ -103,17 +103,7 @@ LOWER = ("domain", "application", "adapters", "infrastructure")
 CLI_WORDS = re.compile(r"`hpdp |(?:^|[\s(\[`'\"])--[a-z]")
 # Messages that still name a CLI flag or command, in modules being restructured elsewhere: the merge moves
 # each into a code with a pointer in the CLI's table, and removes its entry here (a fixed entry fails below).
-PENDING = {
-    ("application/ports.py", "--as-of is not available"),
-    ("application/workbench.py", "run `hpdp tables` to list the tables"),
-    ("adapters/cells.py", "drop --relation or --as-of"),
-    ("adapters/cells.py", "--save NAME needs a plain name"),
-    ("adapters/cells.py", "--save cannot keep a query"),
-    ("adapters/cells.py", "--save "),
-    ("adapters/stores/base.py", "run `hpdp tables` to list the tables"),
-    ("adapters/stores/base.py", "or pass --format"),
-    ("adapters/stores/errors.py", "run `hpdp tables` to list the tables"),
-}
+PENDING: set[tuple[str, str]] = set()
 
 
 def _raised_texts() -> list[tuple[str, int, str]]:

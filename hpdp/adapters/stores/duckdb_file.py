@@ -23,7 +23,7 @@ class DuckDBFileStore(DuckDBEngineStore):
         path = self._path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con.execute(f"ATTACH {literal(str(path))} AS {CATALOG}")
+            self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG}")
         except duckdb.IOException as exc:
             raise StoreUnavailableError(
                 f"Could not open {path}: another process holds it ({str(exc).splitlines()[0]}); "

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
 from datetime import UTC
 from typing import Any
 
+import duckdb
+
 from hpdp.adapters.stores import extensions
-from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
+from hpdp.adapters.stores.base import DuckDBEngineStore
 from hpdp.adapters.stores.postgres import libpq_dsn, probe
-from hpdp.application.ports import SupportsSnapshots
-from hpdp.domain.errors import UnsupportedError
+from hpdp.adapters.stores.sql import CATALOG, literal
+from hpdp.application.store_ports import StoreOptions, SupportsSnapshots
+from hpdp.domain.errors import HpdpError, SnapshotNotFoundError
 from hpdp.domain.model import Snapshot
 
 _RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
@@ -22,11 +24,16 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
     extensions_needed = ("ducklake", "sqlite")
     parquet_compression = "lz4_raw"
 
+    def __init__(self, options: StoreOptions) -> None:
+        self._snapshot_lock = threading.Lock()
+        self._snapshot_users: dict[int, int] = {}  # attached snapshot -> sessions reading it
+        super().__init__(options)
+
     def _location(self) -> str:
         url = self.options.url
         if url and url.startswith(("postgresql://", "postgres://")):
             probe(url)
-            extensions.load(self.con, "postgres", self.options.extension_dir)
+            extensions.load(self._con, "postgres", self.options.extension_dir)
             return f"ducklake:postgres:{libpq_dsn(url)}"
         if url and url.startswith("sqlite:///"):
             return f"ducklake:sqlite:{url.removeprefix('sqlite:///')}"
@@ -42,14 +49,14 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
     def _attach(self) -> None:
         self._location_sql = literal(self._location())
         self._options_sql = f"DATA_PATH {literal(self._data_path())}"
-        self.con.execute(f"ATTACH {self._location_sql} AS {CATALOG} ({self._options_sql})")
+        self._con.execute(f"ATTACH {self._location_sql} AS {CATALOG} ({self._options_sql})")
         self._set_default_options()
 
     def _set_default_options(self) -> None:
         """New lakes write LZ4 Parquet: smaller than snappy and about 10% faster to read back."""
-        rows = self.con.execute(f"SELECT option_name FROM {CATALOG}.options()").fetchall()
+        rows = self._con.execute(f"SELECT option_name FROM {CATALOG}.options()").fetchall()
         if ("parquet_compression",) not in rows:
-            self.con.execute(f"CALL {CATALOG}.set_option('parquet_compression', {literal(self.parquet_compression)})")
+            self._con.execute(f"CALL {CATALOG}.set_option('parquet_compression', {literal(self.parquet_compression)})")
 
     # Several processes commit to one catalog; a commit that lost a race is replayed.
     commit_attempts = 10
@@ -59,53 +66,79 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
         return any(word in text for word in _RETRYABLE)
 
     # -- snapshots -------------------------------------------------------------------------------------
-    def _at(self, as_of: int | None) -> str:
+    def at_clause(self, as_of: int | None) -> str:
         return "" if as_of is None else f" AT (VERSION => {int(as_of)})"
 
-    @contextmanager
-    def _catalog_as_of(self, as_of: int | None) -> Iterator[None]:
-        if as_of is None:
-            yield
-            return
-        self._check_version(as_of)
-        alias = f"{CATALOG}_v{int(as_of)}"
-        options = f"{self._options_sql}, SNAPSHOT_VERSION {int(as_of)}, READ_ONLY"
-        self._retrying(lambda: self.con.execute(f"ATTACH {self._location_sql} AS {alias} ({options})"))
-        try:
-            self.con.execute(f"USE {alias}")
-            yield
-        finally:
-            self.con.execute(f"USE {CATALOG}")
-            self.con.execute(f"DETACH {alias}")
-
-    def _check_version(self, as_of: int) -> None:
+    def check_snapshot(self, as_of: int) -> None:
         latest = self.current_snapshot()
         if not 0 <= as_of <= latest:
-            raise UnsupportedError(f"Snapshot {as_of} does not exist; snapshots run from 0 to {latest}.")
+            raise SnapshotNotFoundError(f"Snapshot {as_of} does not exist; snapshots run from 0 to {latest}.")
 
-    def _read(self, table: str, as_of: int | None, format: Any) -> Any:
-        if as_of is not None:
-            self._check_version(as_of)
-        return super()._read(table, as_of, format)
+    def acquire_snapshot(self, cursor: duckdb.DuckDBPyConnection, as_of: int) -> str:
+        """Attach snapshot `as_of` read-only (once, shared by the sessions reading it); its catalog name."""
+        alias = f"{CATALOG}_v{int(as_of)}"
+        with self._snapshot_lock:
+            users = self._snapshot_users.get(as_of, 0)
+            if users == 0:
+                options = f"{self._options_sql}, SNAPSHOT_VERSION {int(as_of)}, READ_ONLY"
+                self.retrying(
+                    lambda: cursor.execute(f"ATTACH IF NOT EXISTS {self._location_sql} AS {alias} ({options})")
+                )
+            self._snapshot_users[as_of] = users + 1
+        return alias
+
+    def release_snapshot(self, cursor: duckdb.DuckDBPyConnection, as_of: int) -> None:
+        with self._snapshot_lock:
+            users = self._snapshot_users.get(as_of, 0) - 1
+            if users > 0:
+                self._snapshot_users[as_of] = users
+                return
+            self._snapshot_users.pop(as_of, None)
+            cursor.execute(f"DETACH DATABASE IF EXISTS {CATALOG}_v{int(as_of)}")
+
+    def missing_at(self, table: str, as_of: int | None, error: HpdpError) -> HpdpError:
+        if as_of is None:
+            return error
+        spans = self._spans(table)
+        if not spans:
+            return error
+        where = " and ".join(f"{a}" if a == b else f"{a} to {b}" for a, b in spans)
+        return SnapshotNotFoundError(
+            f"Table {table!r} does not exist at snapshot {as_of}; it exists in snapshots {where}.",
+            detail=error.detail,
+        )
+
+    def _spans(self, table: str) -> list[tuple[int, int]]:
+        """The snapshot ranges in which a table existed, oldest first."""
+        latest = self.current_snapshot()
+        name = table.rpartition(".")[2]
+        with self._short_session() as session, session.running() as cur:
+            rows = self.retrying(
+                lambda: cur.execute(
+                    f"SELECT begin_snapshot, end_snapshot FROM __ducklake_metadata_{CATALOG}.ducklake_table "
+                    f"WHERE table_name = {literal(name)} ORDER BY begin_snapshot"
+                ).fetchall()
+            )
+        return [(int(b), latest if e is None else int(e) - 1) for b, e in rows if e is None or int(e) > int(b)]
 
     def current_snapshot(self) -> int:
-        with self._lock:
+        with self._short_session() as session, session.running() as cur:
             # fetchall closes the result: a half-read one keeps the catalog locked for other writers
-            rows = self._retrying(lambda: self.con.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchall())
+            rows = self.retrying(lambda: cur.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchall())
         return int(rows[0][0]) if rows else 0
 
-    def _snapshot_rows(self) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
-        tables = self.con.execute(f"SELECT table_id, table_name FROM __ducklake_metadata_{CATALOG}.ducklake_table")
+    def _snapshot_rows(self, cur: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
+        tables = cur.execute(f"SELECT table_id, table_name FROM __ducklake_metadata_{CATALOG}.ducklake_table")
         ids = {str(table_id): name for table_id, name in tables.fetchall()}
-        rows = self.con.execute(
+        rows = cur.execute(
             f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes "
             f"FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
         ).fetchall()
         return ids, rows
 
     def snapshots(self, table: str | None = None) -> list[Snapshot]:
-        with self._lock:
-            ids, rows = self._retrying(self._snapshot_rows)
+        with self._short_session() as session, session.running() as cur:
+            ids, rows = self.retrying(lambda: self._snapshot_rows(cur))
         result = []
         for snap_id, when, changes in rows:
             touched = set()

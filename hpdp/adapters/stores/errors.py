@@ -24,9 +24,7 @@ def translate(
     if missing and isinstance(exc, duckdb.CatalogException):
         name = table or missing.group(1)
         hint = _did_you_mean(text, known)
-        err: HpdpError = UnknownTableError(
-            f"Table {name!r} does not exist{hint}; run `hpdp tables` to list the tables."
-        )
+        err: HpdpError = UnknownTableError(f"Table {name!r} does not exist{hint}.", detail=text)
     else:
         kind = {
             duckdb.ParserException: "SQL syntax error",
@@ -36,8 +34,7 @@ def translate(
             duckdb.ConstraintException: "Constraint violated",
         }.get(type(exc), "Query failed")
         message = first_line(exc).split(": ", 1)[-1]
-        err = QueryError(f"{kind}: {message}")
-    err.detail = text  # type: ignore[attr-defined]
+        err = QueryError(f"{kind}: {message}", detail=text)
     return err
 
 

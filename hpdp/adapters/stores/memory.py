@@ -9,4 +9,4 @@ class MemoryStore(DuckDBEngineStore):
     engine = "memory"
 
     def _attach(self) -> None:
-        self.con.execute(f"ATTACH ':memory:' AS {CATALOG}")
+        self._con.execute(f"ATTACH ':memory:' AS {CATALOG}")

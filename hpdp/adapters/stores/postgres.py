@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
@@ -68,11 +69,11 @@ class PostgresStore(DuckDBEngineStore):
         dsn = libpq_dsn(url)
         probe(url)
         try:
-            self.con.execute(f"ATTACH {literal(dsn)} AS {CATALOG} (TYPE postgres)")
+            self._con.execute(f"ATTACH {literal(dsn)} AS {CATALOG} (TYPE postgres)")
         except Exception as exc:
             first = str(exc).strip().splitlines()[0]
             raise StoreUnavailableError(f"Could not open PostgreSQL at {mask(url)}: {first}") from None
 
-    def _refresh_catalog(self) -> None:
+    def refresh_catalog(self, cursor: Any) -> None:
         # DuckDB caches PostgreSQL's schema; other clients (or a rollback) may have changed it.
-        self.con.execute("CALL pg_clear_cache()")
+        (cursor or self._con).execute("CALL pg_clear_cache()")

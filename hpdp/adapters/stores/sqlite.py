@@ -20,4 +20,4 @@ class SQLiteStore(DuckDBEngineStore):
     def _attach(self) -> None:
         path = self._path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"ATTACH {literal(str(path))} AS {CATALOG} (TYPE sqlite)")
+        self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG} (TYPE sqlite)")

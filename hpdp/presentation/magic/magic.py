@@ -15,7 +15,7 @@ from traitlets import CaselessStrEnum, Int, TraitError, validate
 from hpdp.domain.errors import HpdpError
 
 if TYPE_CHECKING:
-    from hpdp.adapters.cells import DuckDBCellRunner
+    from hpdp.application.cells import CellService
     from hpdp.application.workbench import Workbench
 
 _FLAGS = {"--polars", "--pandas", "--arrow", "--relation", "--explain", "--profile"}
@@ -79,7 +79,7 @@ class SqlMagic(Magics):
         super().__init__(shell=shell, **kwargs)
         self._open_workbench = open_workbench
         self._workbench: Workbench | None = None
-        self._runner: DuckDBCellRunner | None = None
+        self._cells: CellService | None = None
 
     @validate("display_rows")
     def _check_rows(self, proposal: Any) -> int:
@@ -99,17 +99,15 @@ class SqlMagic(Magics):
                 self._workbench = self._open_workbench()
         return self._workbench
 
-    def runner(self) -> DuckDBCellRunner:
-        if self._runner is None:
-            from hpdp.adapters.cells import DuckDBCellRunner
-
-            self._runner = DuckDBCellRunner(self.workbench.store)
-        return self._runner
+    def cells(self) -> CellService:
+        if self._cells is None:
+            self._cells = self.workbench.cells
+        return self._cells
 
     def close(self) -> None:
         if self._workbench is not None:
             self._workbench.close()
-        self._workbench = self._runner = None
+        self._workbench = self._cells = None
 
     @no_var_expand
     @magic_arguments()
@@ -143,7 +141,7 @@ class SqlMagic(Magics):
         format = args.format or self.output_format or self.workbench.output_format.value
         ns = self.shell.user_ns
         as_of = snapshot_number(args.as_of, ns)
-        result = self.runner().run(query, ns, format=format, as_of=as_of, save=args.save, explain=args.explain)
+        result = self.cells().run(query, ns, format=format, as_of=as_of, save=args.save, explain=args.explain)
         from hpdp.presentation.magic.display import ResultView, TextView, profile_text
 
         if args.explain:

@@ -11,7 +11,14 @@ import pyarrow as pa
 import pytest
 
 from hpdp.application.ports import SupportsSnapshots
-from hpdp.domain.errors import InputFileError, QueryError, UnknownTableError, UnsupportedError, WriteError
+from hpdp.domain.errors import (
+    InputFileError,
+    QueryError,
+    SnapshotNotFoundError,
+    UnknownTableError,
+    UnsupportedError,
+    WriteError,
+)
 
 
 def people(ids=(1, 2, 3), names=("ada", "bob", "cy")) -> pa.Table:
@@ -204,7 +211,7 @@ def test_time_travel_reads_earlier_versions(case, store):
     assert store.read("people").num_rows == 4
     assert store.sql("SELECT count(*) AS n FROM people", as_of=before).to_pylist() == [{"n": 3}]
     assert {s.id for s in store.snapshots("people")} >= {before, before + 1}
-    with pytest.raises(UnsupportedError, match="does not exist"):
+    with pytest.raises(SnapshotNotFoundError, match="does not exist"):
         store.read("people", as_of=before + 100)
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from hpdp.adapters.cells import DuckDBCellRunner
-from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError, UnsupportedError
+from hpdp.domain.errors import HpdpError, QueryError, SnapshotNotFoundError, UnknownTableError, UnsupportedError
 from hpdp.infrastructure.bootstrap import bootstrap
 from hpdp.infrastructure.settings import load_settings
 
@@ -145,7 +145,7 @@ def test_as_of_reads_an_earlier_snapshot(runner: DuckDBCellRunner, hp: object) -
     hp.write("people", pl.DataFrame({"id": [4], "name": ["dee"]}))  # type: ignore[attr-defined]
     assert runner.run("SELECT count(*) FROM people", {}, as_of=first).value.item() == 3
     assert runner.run("SELECT count(*) FROM people", {}).value.item() == 4
-    with pytest.raises(UnsupportedError, match="does not exist"):
+    with pytest.raises(SnapshotNotFoundError, match="does not exist"):
         runner.run("SELECT 1", {}, as_of=first + 100)
 
 
@@ -177,3 +177,25 @@ def test_writes_from_another_process_are_seen_by_the_next_cell(runner: DuckDBCel
     with bootstrap(load_settings(home=workspace)) as other:
         other.write("people", pl.DataFrame({"id": [4], "name": ["dee"]}))
     assert runner.run("SELECT count(*) FROM people", {}).value.item() == 4
+
+
+def test_the_workbench_runs_cells_in_one_session_that_keeps_views_and_frames(hp: object) -> None:
+    cells = hp.cells  # type: ignore[attr-defined]
+    assert cells is hp.cells  # type: ignore[attr-defined]
+    cells.run("SELECT id FROM people WHERE id > 1", {}, save="later")
+    frame = pl.DataFrame({"id": [2]})
+    cells.run("SELECT * FROM picked", {"picked": frame}, format="relation")
+    assert cells.run("SELECT count(*) FROM later JOIN picked USING (id)", {}).value.item() == 1
+    with pytest.raises(UnknownTableError):  # another session does not see the notebook's views
+        hp.sql("SELECT * FROM later")  # type: ignore[attr-defined]
+
+
+def test_a_cell_at_a_snapshot_and_a_reader_at_the_latest_data_do_not_disturb_each_other(
+    runner: DuckDBCellRunner, hp: object
+) -> None:
+    first = hp.current_snapshot()  # type: ignore[attr-defined]
+    hp.write("people", pl.DataFrame({"id": [4], "name": ["dee"]}))  # type: ignore[attr-defined]
+    runner.run("SELECT 1", {}, save="marker")
+    assert runner.run("SELECT count(*) FROM people", {}, as_of=first).value.item() == 3
+    assert hp.sql("SELECT count(*) FROM people").item() == 4  # type: ignore[attr-defined]
+    assert runner.run("SELECT count(*) FROM marker", {}).value.item() == 1

@@ -1,0 +1,90 @@
+"""The SQL cell use case: a notebook cell of SQL statements run on the store, its last result handed back."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hpdp.domain.errors import QueryError
+
+CELL_FORMATS = ("polars", "pandas", "arrow", "relation")
+
+
+@dataclass
+class Step:
+    """One statement of a cell as it ran: what it was, how long it took, how many rows."""
+
+    sql: str
+    kind: str
+    seconds: float
+    rows: int | None = None
+
+
+@dataclass
+class CellResult:
+    value: Any  # a frame, a pyarrow.Table, a lazy relation, the plan text, or None
+    kind: str  # the last statement's type (SELECT, CREATE, ...)
+    elapsed: float
+    steps: list[Step] = field(default_factory=list)
+
+
+class AbstractCellRunner(ABC):
+    """Runs SQL cells on one store, in a session of its own that lasts as long as the notebook."""
+
+    def run(
+        self,
+        sql: str,
+        namespace: Mapping[str, Any],
+        *,
+        format: str = "polars",
+        as_of: int | None = None,
+        save: str | None = None,
+        explain: bool = False,
+    ) -> CellResult:
+        """`$name` binds the variable `name` of the namespace; frames in it are queried by name."""
+        if format not in CELL_FORMATS:
+            raise QueryError(f"Unknown result type {format!r}; use one of: {', '.join(CELL_FORMATS)}.")
+        if format == "relation" and as_of is not None:
+            raise QueryError("A lazy relation cannot read an earlier snapshot; ask for a frame instead.")
+        return self._run(sql, namespace, format, as_of, save, explain)
+
+    @abstractmethod
+    def _run(
+        self, sql: str, namespace: Mapping[str, Any], format: str, as_of: int | None, save: str | None, explain: bool
+    ) -> CellResult: ...
+
+    def close(self) -> None:  # noqa: B027 - runners without a session have nothing to end
+        """End the runner's session (saved views and registered frames go with it)."""
+
+
+class CellService:
+    """What notebook interfaces call: one cell runner, built on first use, closed with the workbench."""
+
+    def __init__(self, open_runner: Callable[[], AbstractCellRunner]) -> None:
+        self._open_runner = open_runner
+        self._runner: AbstractCellRunner | None = None
+
+    @property
+    def runner(self) -> AbstractCellRunner:
+        if self._runner is None:
+            self._runner = self._open_runner()
+        return self._runner
+
+    def run(
+        self,
+        sql: str,
+        namespace: Mapping[str, Any],
+        *,
+        format: str = "polars",
+        as_of: int | None = None,
+        save: str | None = None,
+        explain: bool = False,
+    ) -> CellResult:
+        return self.runner.run(sql, namespace, format=format, as_of=as_of, save=save, explain=explain)
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+        self._runner = None

@@ -1,0 +1,287 @@
+"""Store ports: a place that keeps tables, the sessions that read it and the batches that write it.
+
+Each port does shared validation in its public method (template method) and leaves the engine-specific
+part to an underscore hook. A session is one reader's view of the store (its own engine connection and,
+where the engine keeps them, its own snapshot); readers in different sessions run at the same time.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hpdp.domain.errors import SnapshotsUnsupportedError
+from hpdp.domain.model import (
+    OutputFormat,
+    Snapshot,
+    TableInfo,
+    WriteMode,
+    WriteResult,
+    merge_keys,
+    table_name,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DEFAULT_BATCH_ROWS = 122_880  # DuckDB's row-group size: one Arrow batch per row group
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+def is_table_name(query_or_table: str) -> bool:
+    return bool(_TABLE_NAME.match(query_or_table.strip()))
+
+
+class AbstractBatch(ABC):
+    """Writes collected inside one store transaction: all commit together or none does."""
+
+    def write(
+        self, table: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None
+    ) -> WriteResult:
+        parsed = WriteMode.parse(mode)
+        return self._write(table_name(table), data, parsed, merge_keys(parsed, key))
+
+    @abstractmethod
+    def _write(self, table: str, data: Any, mode: WriteMode, keys: tuple[str, ...]) -> WriteResult: ...
+
+    def drop(self, table: str) -> None:
+        self._drop(table_name(table))
+
+    @abstractmethod
+    def _drop(self, table: str) -> None: ...
+
+
+class AbstractSession(ABC):
+    """One reader's view of the store, at the latest data or at one snapshot (`as_of`).
+
+    Use it as a context manager (or call `close()`); a session is for one thread at a time.
+    """
+
+    as_of: int | None = None
+
+    def sql(
+        self,
+        query: str,
+        params: Sequence[Any] | dict[str, Any] | None = None,
+        *,
+        format: str | OutputFormat = OutputFormat.ARROW,
+    ) -> Any:
+        return self._sql(query, params, OutputFormat(format))
+
+    @abstractmethod
+    def _sql(self, query: str, params: Any, format: OutputFormat) -> Any: ...
+
+    def read(self, table: str, *, format: str | OutputFormat = OutputFormat.ARROW) -> Any:
+        return self._read(table_name(table), OutputFormat(format))
+
+    @abstractmethod
+    def _read(self, table: str, format: OutputFormat) -> Any: ...
+
+    def stream(
+        self,
+        query_or_table: str,
+        params: Sequence[Any] | dict[str, Any] | None = None,
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+    ) -> pa.RecordBatchReader:
+        """The result as Arrow record batches of at most `batch_rows` rows, read as they are consumed."""
+        if batch_rows < 1:
+            raise ValueError("batch_rows must be at least 1")
+        if params is None and is_table_name(query_or_table):
+            return self._stream_table(table_name(query_or_table.strip()), batch_rows)
+        return self._stream(query_or_table, params, batch_rows)
+
+    def _stream_table(self, table: str, batch_rows: int) -> pa.RecordBatchReader:
+        table_data = self._read(table, OutputFormat.ARROW)
+        import pyarrow as pa
+
+        return pa.RecordBatchReader.from_batches(table_data.schema, table_data.to_batches(batch_rows))
+
+    def _stream(self, query: str, params: Any, batch_rows: int) -> pa.RecordBatchReader:
+        """Fallback for engines without a streaming result: the whole result, handed out in batches."""
+        import pyarrow as pa
+
+        data = self._sql(query, params, OutputFormat.ARROW)
+        return pa.RecordBatchReader.from_batches(data.schema, data.to_batches(batch_rows))
+
+    @abstractmethod
+    def tables(self) -> list[TableInfo]: ...
+
+    def close(self) -> None:  # noqa: B027 - sessions without a connection of their own have nothing to end
+        """End the session; a query still running in it is cancelled."""
+
+    def __enter__(self) -> AbstractSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class StoreSession(AbstractSession):
+    """A session for stores that keep no per-reader state: every call goes to the store's own hooks."""
+
+    def __init__(self, store: AbstractStore, as_of: int | None) -> None:
+        self.store = store
+        self.as_of = as_of
+
+    def _sql(self, query: str, params: Any, format: OutputFormat) -> Any:
+        return self.store._sql(query, params, self.as_of, format)
+
+    def _read(self, table: str, format: OutputFormat) -> Any:
+        return self.store._read(table, self.as_of, format)
+
+    def tables(self) -> list[TableInfo]:
+        return self.store.tables()
+
+
+class AbstractStore(ABC):
+    """A place that keeps tables. DuckDB is the query engine over every built-in store."""
+
+    engine: str = ""
+
+    def write(
+        self, table: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None
+    ) -> WriteResult:
+        with self.batch() as batch:
+            result = batch.write(table, data, mode, key)
+        return self._with_snapshot(result)
+
+    def _with_snapshot(self, result: WriteResult) -> WriteResult:
+        if isinstance(self, SupportsSnapshots):
+            return WriteResult(result.table, result.mode, result.rows_written, self.current_snapshot())
+        return result
+
+    def drop(self, table: str) -> None:
+        with self.batch() as batch:
+            batch.drop(table)
+
+    @contextmanager
+    def batch(self) -> Iterator[AbstractBatch]:
+        """Group writes into one atomic commit (one snapshot where the engine keeps them)."""
+        with self._batch() as batch:
+            yield batch
+
+    @abstractmethod
+    def _batch(self) -> Any: ...
+
+    def session(self, as_of: int | None = None) -> AbstractSession:
+        """A reader's own view of the store (a context manager); `as_of` pins it to one snapshot."""
+        self._check_as_of(as_of)
+        return self._session(as_of)
+
+    def _session(self, as_of: int | None) -> AbstractSession:
+        return StoreSession(self, as_of)
+
+    def read(self, table: str, *, as_of: int | None = None, format: str | OutputFormat = OutputFormat.ARROW) -> Any:
+        self._check_as_of(as_of)
+        return self._read(table_name(table), as_of, OutputFormat(format))
+
+    @abstractmethod
+    def _read(self, table: str, as_of: int | None, format: OutputFormat) -> Any: ...
+
+    def sql(
+        self,
+        query: str,
+        params: Sequence[Any] | dict[str, Any] | None = None,
+        *,
+        as_of: int | None = None,
+        format: str | OutputFormat = OutputFormat.ARROW,
+    ) -> Any:
+        self._check_as_of(as_of)
+        return self._sql(query, params, as_of, OutputFormat(format))
+
+    @abstractmethod
+    def _sql(self, query: str, params: Any, as_of: int | None, format: OutputFormat) -> Any: ...
+
+    def stream(
+        self,
+        query_or_table: str,
+        params: Sequence[Any] | dict[str, Any] | None = None,
+        *,
+        as_of: int | None = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+    ) -> pa.RecordBatchReader:
+        """A query's result (or a table) as Arrow batches; the session behind it ends when the reader does."""
+        session = self.session(as_of)
+        try:
+            reader = session.stream(query_or_table, params, batch_rows=batch_rows)
+        except BaseException:
+            session.close()
+            raise
+        return closing_reader(reader, session)
+
+    @abstractmethod
+    def tables(self) -> list[TableInfo]: ...
+
+    def has_table(self, table: str) -> bool:
+        return any(t.name == table for t in self.tables())
+
+    def read_file(self, path: str | Path, file_format: str | None = None) -> Any:
+        """Parse a CSV, Parquet or JSON file into an Arrow table with the query engine."""
+        return self._read_file(Path(path), file_format)
+
+    @abstractmethod
+    def _read_file(self, path: Path, file_format: str | None) -> Any: ...
+
+    def _check_as_of(self, as_of: int | None) -> None:
+        if as_of is not None and not isinstance(self, SupportsSnapshots):
+            raise SnapshotsUnsupportedError(
+                f"The {self.engine} store keeps no snapshots, so it cannot read an earlier version.",
+                hint="use HPDP_DB_ENGINE=ducklake for time travel",
+            )
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> AbstractStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def closing_reader(reader: pa.RecordBatchReader, session: AbstractSession) -> pa.RecordBatchReader:
+    """The same batches; the session closes when the reader is exhausted, closed or dropped."""
+    import pyarrow as pa
+
+    def batches() -> Iterator[Any]:
+        try:
+            yield None  # primed below: from here on, dropping the generator runs `finally`
+            yield from reader
+        finally:
+            reader.close()
+            session.close()
+
+    flow = batches()
+    next(flow)
+    return pa.RecordBatchReader.from_batches(reader.schema, flow)
+
+
+class SupportsSnapshots(ABC):
+    """Capability: the store versions every write and can read an earlier version."""
+
+    @abstractmethod
+    def snapshots(self, table: str | None = None) -> list[Snapshot]: ...
+
+    @abstractmethod
+    def current_snapshot(self) -> int: ...
+
+
+class StoreOptions:
+    """What every store factory receives from the composition root."""
+
+    def __init__(
+        self,
+        home: Path,
+        extension_dir: Path,
+        url: str | None = None,
+        data_path: Path | None = None,
+    ) -> None:
+        self.home = home
+        self.extension_dir = extension_dir
+        self.url = url
+        self.data_path = data_path
