@@ -8,10 +8,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from hpdp.adapters.arrow import to_arrow
 from hpdp.adapters.stores import extensions
@@ -19,6 +18,9 @@ from hpdp.adapters.stores.errors import translate, user_relations
 from hpdp.application.ports import AbstractBatch, AbstractStore, StoreOptions
 from hpdp.domain.errors import InputFileError, UnknownTableError, WriteError, first_line
 from hpdp.domain.model import OutputFormat, TableInfo, WriteMode, WriteResult
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # loaded by DuckDB on the first Arrow result
 
 T = TypeVar("T")
 CATALOG = "store"
