@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/runs.py [--runs 20]
 
 1. papermill CLI, one process per run (what a cron user does)
-2. papermill's Python API in a loop (one process, a kernel start per run)
-3. `hpdp run` CLI, one process per run (tracked in MLflow)
+2. `hpdp run` CLI, one process per run (tracked in MLflow), and the same without a tracking store;
+   1 and 2 run interleaved, run by run, after one untimed warm-up run each
+3. papermill's Python API in a loop (one process, a kernel start per run)
 4. the same runs queued to one long-lived `hpdp worker` with warm kernels (Redis queue, tracked in MLflow)
 
 Prints per-run wall time and the ratios the targets are stated in.
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -71,27 +73,43 @@ def timed(label: str, runs: int, each: list[float] | None = None, total: float |
     return row
 
 
-def papermill_cli(nb: Path, out: Path, runs: int) -> dict:
-    each = []
+def papermill_cli_once(nb: Path, out: Path, i: int) -> float:
+    start = time.perf_counter()
+    argv = [str(BIN / "papermill"), str(nb), str(out / f"pm-cli-{i}.ipynb"), "-p", "x", str(i), "-k", KERNEL]
+    subprocess.run(
+        [*argv, "--no-progress-bar"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def hpdp_cli_once(nb: Path, home: Path, i: int, tracker: str) -> float:
+    env = env_for(home, HPDP_TRACKER=tracker)
+    start = time.perf_counter()
+    subprocess.run([str(BIN / "hpdp"), "run", str(nb), "-p", "x", str(i)], env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def one_shot_processes(nb: Path, out: Path, tmp: Path, runs: int) -> list[dict]:
+    """papermill CLI and `hpdp run` (MLflow, then no tracking store), interleaved run by run, so that the
+    load of the other work on the machine falls on all three alike. One untimed warm-up run each first
+    (it pages the libraries in and creates the workspace and MLflow store, as a user's first run does)."""
+    ways: list[tuple[str, Any]] = [
+        ("papermill CLI, a process per run", lambda i: papermill_cli_once(nb, out, i)),
+        ("hpdp run CLI, a process per run (MLflow)", lambda i: hpdp_cli_once(nb, tmp / "ws-cli", i, "mlflow")),
+        (
+            "hpdp run CLI, a process per run (no tracking store)",
+            lambda i: hpdp_cli_once(nb, tmp / "ws-cli-memory", i, "memory"),
+        ),
+    ]
+    for _, once in ways:
+        once(-1)
+    each: list[list[float]] = [[] for _ in ways]
     for i in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                str(BIN / "papermill"),
-                str(nb),
-                str(out / f"pm-cli-{i}.ipynb"),
-                "-p",
-                "x",
-                str(i),
-                "-k",
-                KERNEL,
-                "--no-progress-bar",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        each.append(time.perf_counter() - start)
-    return timed("papermill CLI, a process per run", runs, each)
+        for times, (_, once) in zip(each, ways, strict=True):
+            times.append(once(i))
+    return [timed(label, runs, times) for times, (label, _) in zip(each, ways, strict=True)]
 
 
 def papermill_api(nb: Path, out: Path, runs: int) -> dict:
@@ -107,17 +125,6 @@ def papermill_api(nb: Path, out: Path, runs: int) -> dict:
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return timed("papermill API in a loop (import counted once)", runs, total=result["total"])
-
-
-def hpdp_cli(nb: Path, home: Path, runs: int, tracker: str = "mlflow") -> dict:
-    env = env_for(home, HPDP_TRACKER=tracker)
-    each = []
-    for i in range(runs):
-        start = time.perf_counter()
-        subprocess.run([str(BIN / "hpdp"), "run", str(nb), "-p", "x", str(i)], env=env, check=True, capture_output=True)
-        each.append(time.perf_counter() - start)
-    what = "MLflow" if tracker == "mlflow" else "no tracking store"
-    return timed(f"hpdp run CLI, a process per run ({what})", runs, each)
 
 
 def free_port() -> int:
@@ -196,6 +203,7 @@ def help_time() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-worker", action="store_true", help="skip the warm-worker figure (Redis)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hpdp-bench-runs-"))
     try:
@@ -207,19 +215,19 @@ def main() -> None:
             f"on {os.cpu_count()} CPUs",
             flush=True,
         )
-        rows = [
-            papermill_cli(nb, out, args.runs),
-            papermill_api(nb, out, args.runs),
-            hpdp_cli(nb, tmp / "ws-cli", args.runs),
-            hpdp_cli(nb, tmp / "ws-cli-memory", args.runs, tracker="memory"),
-        ]
-        warm = warm_worker(nb, tmp / "ws-worker", args.runs, tmp)
-        per = {r["way"]: r["per_run_s"] for r in rows}
-        cli, api, one_shot = (per[k] for k in list(per)[:3])
-        print("ratios (lower is better for hpdp):")
-        print(f"  hpdp run CLI / papermill CLI          {one_shot / cli:5.2f}  (target <= 1.0)")
-        untracked = rows[3]["per_run_s"] / cli
-        print(f"  same, tracker=memory / papermill CLI  {untracked:5.2f}  (the rest is MLflow)")
+        pm_cli, one_shot, untracked = one_shot_processes(nb, out, tmp, args.runs)
+        api = papermill_api(nb, out, args.runs)["per_run_s"]
+        warm = None if args.no_worker else warm_worker(nb, tmp / "ws-worker", args.runs, tmp)
+        cli = pm_cli["per_run_s"]
+        print("ratios (lower is better for hpdp; medians of the interleaved runs in brackets):")
+        print(
+            f"  hpdp run CLI / papermill CLI          {one_shot['per_run_s'] / cli:5.2f}"
+            f"  ({one_shot['median_s'] / pm_cli['median_s']:.2f})  (target <= 1.0)"
+        )
+        print(
+            f"  same, tracker=memory / papermill CLI  {untracked['per_run_s'] / cli:5.2f}"
+            f"  ({untracked['median_s'] / pm_cli['median_s']:.2f})  (the rest is MLflow)"
+        )
         if warm:
             print(f"  warm worker / papermill API loop      {warm['per_run_s'] / api:5.2f}  (target <= 0.5)")
             print(f"  warm worker / papermill CLI           {warm['per_run_s'] / cli:5.2f}")

@@ -2,8 +2,12 @@
 
     python benchmarks/store.py [--rows 5000000] [--engines ducklake,duckdb,sqlite,postgres,memory]
 
-The postgres engine needs HPDP_TEST_PG_URL (`make bench` starts a server). Also times `hpdp --help` and
-`hpdp tables` as whole processes.
+The postgres engine needs HPDP_TEST_PG_URL (`make bench` starts a server). Also times `hpdp --help`, and
+`hpdp tables` on a DuckLake of a few tables side by side with a bare Python process that does the same work
+(imports duckdb, loads the ducklake and sqlite extensions from the store's extension folder, attaches the
+lake and prints each table's row count), interleaved run by run.
+
+    python benchmarks/store.py --tables-only [--processes 9]   # only the `hpdp tables` figure
 """
 
 from __future__ import annotations
@@ -81,12 +85,78 @@ def process_time(args: list[str], env: dict[str, str], runs: int = 5) -> float:
     return statistics.median(times)
 
 
+# The bare process `hpdp tables` is measured against: same extensions, same lake, same counts, plain output.
+RAW_TABLES = """
+import sys
+
+import duckdb
+
+home, extension_dir = sys.argv[1], sys.argv[2]
+con = duckdb.connect(":memory:", config={"extension_directory": extension_dir, "autoinstall_known_extensions": False})
+con.execute("LOAD ducklake")
+con.execute("LOAD sqlite")
+con.execute(f"ATTACH 'ducklake:sqlite:{home}/lake/catalog.sqlite' AS store (DATA_PATH '{home}/lake/data/')")
+names = [r[0] for r in con.execute(
+    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'store' AND schema_name = 'main' "
+    "AND NOT starts_with(table_name, '_hpdp_') ORDER BY 1"
+).fetchall()]
+union = " UNION ALL ".join(f'SELECT {i}, count(*) FROM store."{n}"' for i, n in enumerate(names))
+counts = dict(con.execute(union).fetchall())
+for i, name in enumerate(names):
+    print(f"{name}  {counts[i]:,}")
+"""
+
+
+def lake_with_tables(home: Path) -> None:
+    """A DuckLake of five tables of different sizes (the shape of nycflights13) in HPDP_HOME."""
+    import hpdp
+
+    sizes = {"airlines": 16, "airports": 1_458, "planes": 3_322, "weather": 26_115, "flights": 336_776}
+    with hpdp.open(home=str(home), db_engine="ducklake") as hp:
+        for name, rows in sizes.items():
+            hp.write(name, make_data(rows), mode="replace")
+
+
+def tables_side_by_side(folder: Path, processes: int) -> None:
+    from hpdp.infrastructure.settings import load_settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HPDP_")}
+    home = folder / "tables"
+    env["HPDP_HOME"] = str(home)
+    lake_with_tables(home)
+    extension_dir = str(load_settings(home=str(home)).resolved_extension_dir())
+    raw = [sys.executable, "-c", RAW_TABLES, str(home), extension_dir]
+    ours = [sys.executable, "-m", "hpdp", "tables"]
+    listed = subprocess.run(ours, env=env, capture_output=True, text=True, check=True).stdout
+    bare = subprocess.run(raw, env=env, capture_output=True, text=True, check=True).stdout
+    assert [line.split()[0] for line in bare.splitlines()] == [
+        cells[1] for cells in (line.split() for line in listed.splitlines()) if len(cells) > 3 and cells[1] != "table"
+    ], (listed, bare)
+    times: dict[str, list[float]] = {"raw": [], "hpdp": []}
+    for _ in range(processes):  # interleaved: the machine's other load falls on both alike
+        for key, argv in (("raw", raw), ("hpdp", ours)):
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, capture_output=True, check=True)
+            times[key].append(time.perf_counter() - start)
+    raw_s, ours_s = statistics.median(times["raw"]), statistics.median(times["hpdp"])
+    print(f"\n`hpdp tables` on a DuckLake of 5 tables, medians of {processes} interleaved processes:")
+    print(f"  bare Python process (duckdb, 2 extensions, attach, counts) {raw_s:6.2f} s")
+    print(f"  `hpdp tables`                                             {ours_s:6.2f} s")
+    print(f"  ratio hpdp / bare                                         {ours_s / raw_s:6.2f}   (target <= 1.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--repeat", type=int, default=2, help="best of N for each measurement")
+    parser.add_argument("--processes", type=int, default=9, help="processes of each kind for `hpdp tables`")
+    parser.add_argument("--tables-only", action="store_true", help="only `hpdp tables` against a bare process")
     args = parser.parse_args()
+    if args.tables_only:
+        with tempfile.TemporaryDirectory(prefix="hpdp-bench-") as tmp:
+            tables_side_by_side(Path(tmp), args.processes)
+        return
     engines = [e for e in args.engines.split(",") if e]
     if "postgres" in engines and not os.environ.get("HPDP_TEST_PG_URL"):
         print("postgres: skipped (set HPDP_TEST_PG_URL or run `make bench`)")
@@ -110,6 +180,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "hpdp", "tables"], env=env, capture_output=True, check=True)
         print(f"\n`hpdp --help`: {process_time(['--help'], env):.2f} s (median of 5; target < 0.5 s)")
         print(f"`hpdp tables`: {process_time(['tables'], env):.2f} s (median of 5, default DuckLake store)")
+        tables_side_by_side(folder, args.processes)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from hpdp.domain.errors import InvalidWriteError
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 def to_arrow(data: Any) -> pa.Table:
+    import pyarrow as pa
+
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pa.RecordBatchReader):

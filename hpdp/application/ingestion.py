@@ -13,18 +13,17 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.ports import AbstractStore, SupportsSnapshots
-from hpdp.application.schema import combine, reconcile, widened
 from hpdp.application.sources import AbstractSource
 from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
 from hpdp.domain.model import WriteMode
 from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CURSORS = "_hpdp_cursors"
 LOADS = "_hpdp_loads"
@@ -156,6 +155,8 @@ class IngestionService:
     ) -> LoadRecord:
         last = None if full_refresh else self.cursor(spec.name)
         start = spec.incremental.start(last) if spec.incremental else None
+        from hpdp.application.schema import combine, reconcile, widened  # pyarrow loads only for a load
+
         tables: list[pa.Table] = []
         with self._open_source(spec) as source:
             for page in source.pages(start):
@@ -205,12 +206,16 @@ class IngestionService:
                 f"The cursor field {name!r} of source {spec.name!r} is not in the data; "
                 f"fields received: {', '.join(data.column_names[:12])}."
             )
+        import pyarrow.compute as pc
+
         newest = pc.max(data.column(name)).as_py()
         if isinstance(newest, datetime | date):
             newest = newest.isoformat()
         return later(last, newest)
 
     def _cursor_row(self, spec: SourceSpec, cursor: Any, load_id: str, when: datetime) -> pa.Table:
+        import pyarrow as pa
+
         assert spec.incremental is not None
         return pa.table(
             {
@@ -297,6 +302,8 @@ def _quote(name: str) -> str:
 
 
 def _history_row(record: LoadRecord) -> pa.Table:
+    import pyarrow as pa
+
     ts = pa.timestamp("us", tz="UTC")
     return pa.table(
         {

@@ -2,12 +2,57 @@
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from collections.abc import Callable, Mapping
 from importlib import import_module
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint
 from typing import Any
 
 from hpdp.domain.errors import ConfigError, UnknownAdapterError
+
+
+def entry_points(group: str) -> list[EntryPoint]:
+    """The entry points of one group, as importlib.metadata finds them (the first distribution of a name on
+    sys.path wins), but reading only each distribution's entry_points.txt: importlib parses every installed
+    distribution's metadata on each call, some 25 ms per registry in a large environment."""
+    header, seen, found = f"[{group}]", set(), []
+    for folder in sys.path:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:  # a zip file or a path hook
+            continue
+        for name in names:
+            stem, ext = os.path.splitext(name)
+            if ext not in (".dist-info", ".egg-info"):
+                continue
+            dist = re.sub(r"[-_.]+", "_", stem.partition("-")[0]).lower()
+            if dist in seen:
+                continue
+            seen.add(dist)
+            try:
+                with open(os.path.join(folder or ".", name, "entry_points.txt"), encoding="utf-8") as file:
+                    text = file.read()
+            except OSError:
+                continue
+            if header in text:
+                found.extend(_section(text, group))
+    return found
+
+
+def _section(text: str, group: str) -> list[EntryPoint]:
+    section, out = None, []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == group and "=" in line:
+            name, _, value = line.partition("=")
+            out.append(EntryPoint(name.strip(), value.strip(), group))
+    return out
 
 
 def _load(target: str) -> Any:

@@ -1,19 +1,22 @@
-"""Polars processor."""
+"""Polars processor. Polars and pyarrow load on first use: building the processor costs nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from hpdp.adapters.arrow import to_arrow
 from hpdp.adapters.processors.shapes import aggregate_schema, check_columns, is_numeric, scalar
 from hpdp.application.ports import AbstractProcessor
 from hpdp.domain.model import Aggregation, ColumnSummary, Condition
 
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
 
 def _frame(data: Any) -> tuple[pl.DataFrame, pa.Table]:
+    import polars as pl
+
     if isinstance(data, pl.LazyFrame):
         data = data.collect()
     if isinstance(data, pl.DataFrame):
@@ -71,10 +74,14 @@ class PolarsProcessor(AbstractProcessor):
 
 
 def _orderable(dtype: pa.DataType) -> bool:
+    import pyarrow as pa
+
     return not (pa.types.is_nested(dtype) or pa.types.is_binary(dtype) or pa.types.is_null(dtype))
 
 
 def _expr(c: Condition) -> pl.Expr:
+    import polars as pl
+
     col = pl.col(c.column)
     match c.op:
         case "==":
@@ -100,6 +107,8 @@ def _expr(c: Condition) -> pl.Expr:
 
 
 def _agg(a: Aggregation) -> pl.Expr:
+    import polars as pl
+
     col = pl.col(a.column)
     expr = {
         "count": col.count(),

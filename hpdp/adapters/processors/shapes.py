@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from hpdp.domain.errors import InvalidInputError
 from hpdp.domain.model import Aggregation
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["aggregate_schema", "check_columns", "is_numeric", "scalar"]
 
 
 def is_numeric(dtype: pa.DataType) -> bool:
+    import pyarrow as pa
+
     return pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)
 
 
@@ -39,6 +42,8 @@ def scalar(value: Any, numeric: bool) -> float | str | None:
 
 
 def aggregate_schema(source: pa.Schema, by: list[str], aggregations: list[Aggregation]) -> pa.Schema:
+    import pyarrow as pa
+
     fields = [source.field(b) for b in by]
     for agg in aggregations:
         dtype = source.field(agg.column).type

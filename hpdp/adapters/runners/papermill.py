@@ -103,7 +103,9 @@ class PapermillRunner(AbstractRunner):
             self.pool.start()
 
     def _execute(self, notebook: Path, output: Path, parameters: dict[str, Any], timeout_s: float | None) -> Execution:
-        import papermill as pm
+        from hpdp.adapters.runners.papermill_import import import_papermill
+
+        pm = import_papermill()
         from papermill.exceptions import PapermillExecutionError
 
         with own_event_loop():

@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from hpdp.adapters.stores import extensions
 from hpdp.adapters.stores.session import DuckDBSession
@@ -34,6 +33,9 @@ from hpdp.domain.errors import (
 from hpdp.domain.model import OutputFormat, TableInfo
 
 __all__ = ["CATALOG", "INTERNAL_PREFIX", "DuckDBBatch", "DuckDBEngineStore", "convert", "literal", "quote"]
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # loaded by DuckDB on the first Arrow result
 
 T = TypeVar("T")
 _POOL_SIZE = 8  # idle cursors kept for short reads

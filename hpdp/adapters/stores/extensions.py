@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from filelock import FileLock
 
 
 def connect(extension_dir: Path, extensions: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
@@ -30,6 +29,8 @@ def load(con: duckdb.DuckDBPyConnection, name: str, extension_dir: Path) -> None
         return
     except duckdb.Error:
         pass
+    from filelock import FileLock  # only the first use installs
+
     with FileLock(extension_dir / ".install.lock"):
         try:
             con.execute(f"LOAD {name}")
