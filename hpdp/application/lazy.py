@@ -16,6 +16,7 @@ class Lazy(Generic[T]):
         self._factory = factory
         self._value: T | None = None
         self._built = False
+        self._error: BaseException | None = None  # what a background build raised, for the next get()
         self._lock = threading.Lock()
 
     @classmethod
@@ -26,6 +27,9 @@ class Lazy(Generic[T]):
 
     def get(self) -> T:
         with self._lock:
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
             if not self._built:
                 self._value = self._factory()
                 self._built = True
@@ -40,5 +44,16 @@ class Lazy(Generic[T]):
         return self._value if self._built else None
 
     def warm(self) -> None:
-        """Build in a background thread (for example while a kernel starts)."""
-        threading.Thread(target=self.get, name="hpdp-warm", daemon=True).start()
+        """Build in a background thread (for example while a kernel starts); a failure is raised by the next
+        `get()`, in the caller's thread, and a later `get()` tries again."""
+        threading.Thread(target=self._build_quietly, name="hpdp-warm", daemon=True).start()
+
+    def _build_quietly(self) -> None:
+        with self._lock:
+            if self._built or self._error is not None:
+                return
+            try:
+                self._value = self._factory()
+                self._built = True
+            except BaseException as exc:
+                self._error = exc

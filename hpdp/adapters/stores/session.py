@@ -10,16 +10,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from hpdp.adapters.stores.errors import translate, user_relations
 from hpdp.adapters.stores.sql import CATALOG, INTERNAL_PREFIX, convert, literal, quote
 from hpdp.application.store_ports import AbstractSession, closing_reader
 from hpdp.domain.errors import HpdpError, StoreUnavailableError, UnknownTableError
 from hpdp.domain.model import OutputFormat, TableInfo
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # annotations only: pyarrow loads when a result needs it
 
 T = TypeVar("T")
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from hpdp.adapters.arrow import to_arrow
 from hpdp.adapters.stores.sql import CATALOG, literal, quote
 from hpdp.application.store_ports import AbstractBatch
 from hpdp.domain.errors import UnknownTableError, WriteError, first_line
 from hpdp.domain.model import WriteMode, WriteResult
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # annotations only: pyarrow loads when a result needs it
 
 
 class DuckDBBatch(AbstractBatch):

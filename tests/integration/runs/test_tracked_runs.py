@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hpdp.application.runs import RunService
+from hpdp.domain.errors import TaskFailedError
 from hpdp.domain.runs import RunRequest, RunStatus, Schedule
 from hpdp.infrastructure.container import Container
 from hpdp.infrastructure.settings import load_settings
@@ -117,7 +118,7 @@ def test_the_child_process_tracker_logs_to_mlflow_and_reports_errors(workspace: 
         run_id = child.start_run("child", "one", params={"a": 1}, tags={"k": "v"})
         child.log_metrics(run_id, {"m": 2.5})
         child.end_run(run_id, "FINISHED")
-        with pytest.raises(RuntimeError, match="MlflowException"):
+        with pytest.raises(TaskFailedError, match="MlflowException"):
             child.get_run("no-such-run")
     finally:
         child.close()
