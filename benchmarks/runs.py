@@ -57,6 +57,7 @@ def notebook(path: Path) -> Path:
 def env_for(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HPDP_")}
     env["HPDP_HOME"] = str(home)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # hpdp's bytecode, as an installed package has it (untimed warm-up)
     env.update(extra)
     return env
 

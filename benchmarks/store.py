@@ -123,6 +123,9 @@ def tables_side_by_side(folder: Path, processes: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HPDP_")}
     home = folder / "tables"
     env["HPDP_HOME"] = str(home)
+    # An installed package has its bytecode written at install time, as duckdb's has: let the first,
+    # untimed process write hpdp's (an editable checkout has none, and a setting may forbid writing it).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     lake_with_tables(home)
     extension_dir = str(load_settings(home=str(home)).resolved_extension_dir())
     raw = [sys.executable, "-c", RAW_TABLES, str(home), extension_dir]

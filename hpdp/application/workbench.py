@@ -27,14 +27,14 @@ class Workbench:
         processor: AbstractProcessor,
         *,
         output_format: str = OutputFormat.POLARS,
-        ingestion: IngestionService | None = None,
+        ingestion: IngestionService | Callable[[], IngestionService] | None = None,
         runs: Callable[[], RunService] | None = None,
         cells: Callable[[AbstractStore], AbstractCellRunner] | None = None,
     ) -> None:
         self.store = store
         self.processor = processor
         self.output_format = OutputFormat(output_format)
-        self._ingestion = ingestion
+        self._ingestion = ingestion  # or its factory: the sources catalog is read when first needed
         self._runs_factory = runs
         self._runs: RunService | None = None
         self._cells_factory = cells
@@ -43,6 +43,8 @@ class Workbench:
     @property
     def ingestion(self) -> IngestionService:
         """Loads from the sources catalog: `hp.ingestion.loads()`, `.specs()`, `.cursor(name)`."""
+        if callable(self._ingestion):
+            self._ingestion = self._ingestion()
         if self._ingestion is None:
             raise UnsupportedError("This workbench has no sources catalog; open it with hpdp.open().")
         return self._ingestion

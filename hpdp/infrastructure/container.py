@@ -7,33 +7,34 @@ and closes it. Parts are lazy, so listing tables builds no run service and loads
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable
-from importlib.metadata import version
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from hpdp.adapters.runs import liveness
 from hpdp.application.cells import AbstractCellRunner
 from hpdp.application.clock import Clock, utcnow
-from hpdp.application.experiments import ExperimentService
-from hpdp.application.ingestion import IngestionService, SourceFactory
 from hpdp.application.lazy import Lazy
 from hpdp.application.ports import AbstractProcessor, AbstractStore
-from hpdp.application.runs import RunContext, RunService
-from hpdp.application.runs_ports import (
-    AbstractNotifier,
-    AbstractQueue,
-    AbstractRunLog,
-    AbstractRunner,
-    AbstractTracker,
-    RunOptions,
-)
-from hpdp.application.schedules import ScheduleService
-from hpdp.application.scheduling import Scheduler
 from hpdp.application.workbench import Workbench
 from hpdp.infrastructure.parts import build_ingestion, build_store, snapshot_reader, writable_home
 from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import Settings, load_settings
+
+# Run, schedule and experiment services load when first asked for: `hpdp tables` needs none of them.
+if TYPE_CHECKING:
+    from hpdp.application.experiments import ExperimentService
+    from hpdp.application.ingestion import IngestionService, SourceFactory
+    from hpdp.application.runs import RunService
+    from hpdp.application.runs_ports import (
+        AbstractNotifier,
+        AbstractQueue,
+        AbstractRunLog,
+        AbstractRunner,
+        AbstractTracker,
+        RunOptions,
+    )
+    from hpdp.application.schedules import ScheduleService
+    from hpdp.application.scheduling import Scheduler
 
 
 class Container:
@@ -122,13 +123,19 @@ class Container:
         return self._runs.get()
 
     def schedules(self) -> ScheduleService:
+        from hpdp.application.schedules import ScheduleService
+
         """Schedules need only the run log: no queue, runner or tracker is built."""
         return ScheduleService(self._run_log.get(), self.clock)
 
     def scheduler(self) -> Scheduler:
+        from hpdp.application.scheduling import Scheduler
+
         return Scheduler(self.runs())
 
     def experiments(self) -> ExperimentService:
+        from hpdp.application.experiments import ExperimentService
+
         return ExperimentService(self.runs())
 
     def cell_runner_factory(self) -> Callable[[AbstractStore], AbstractCellRunner]:
@@ -141,6 +148,8 @@ class Container:
     # -- building ---------------------------------------------------------------------------------
     @property
     def run_options(self) -> RunOptions:
+        from hpdp.application.runs_ports import RunOptions
+
         s = self.settings
         return RunOptions(
             home=writable_home(s.resolved_home()),
@@ -160,7 +169,7 @@ class Container:
             self._store.get(),
             self._processor.get(),
             output_format=self.settings.output_format,
-            ingestion=self._ingestion.get(),
+            ingestion=self._ingestion.get,
             runs=self._runs.get,
             cells=self.cell_runner_factory(),
         )
@@ -172,6 +181,12 @@ class Container:
         queue: AbstractQueue | None,
         notifier: AbstractNotifier | None,
     ) -> RunService:
+        import socket
+        from importlib.metadata import version
+
+        from hpdp.adapters.runs import liveness
+        from hpdp.application.runs import RunContext, RunService
+
         s, reg, options = self.settings, self.registries, self.run_options
         reg.runners.check(s.runner)
         reg.trackers.check(s.tracker)

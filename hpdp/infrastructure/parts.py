@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hpdp.application.clock import Clock, utcnow
-from hpdp.application.ingestion import IngestionService, SourceFactory
 from hpdp.application.ports import AbstractStore, StoreOptions
-from hpdp.application.runs import SnapshotReader
 from hpdp.domain.errors import HpdpError, UnavailableError
-from hpdp.infrastructure.catalog import catalog_reader
 from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import Settings
+
+if TYPE_CHECKING:
+    from hpdp.application.ingestion import IngestionService, SourceFactory
+    from hpdp.application.runs import SnapshotReader
 
 
 def writable_home(home: Path) -> Path:
@@ -57,6 +59,9 @@ def build_ingestion(
     clock: Clock = utcnow,
 ) -> IngestionService:
     sources = registries.sources
+    from hpdp.application.ingestion import IngestionService
+    from hpdp.infrastructure.catalog import catalog_reader
+
     catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
     return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)), clock)
 

@@ -12,7 +12,7 @@ from hpdp.infrastructure.extras import EXTRAS, extra_for, missing_extra_message
 ROOT = Path(__file__).resolve().parents[2]
 # Top-level modules of the core dependencies (pyproject's `dependencies`).
 CORE = {
-    "duckdb", "duckdb_extensions", "polars", "pyarrow", "pandas", "numpy", "pydantic", "pydantic_settings",
+    "duckdb", "duckdb_extensions", "polars", "pyarrow", "pandas", "numpy", "pydantic",
     "dotenv", "typer", "rich", "yaml", "pytz", "filelock",
 }  # fmt: skip
 
