@@ -35,6 +35,11 @@ class Lazy(Generic[T]):
                 self._built = True
             return self._value  # type: ignore[return-value]
 
+    def settle(self) -> None:
+        """Wait until a build in progress (a background one included) has ended."""
+        with self._lock:
+            pass
+
     @property
     def built(self) -> bool:
         return self._built

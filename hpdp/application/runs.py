@@ -105,6 +105,7 @@ class RunService:
         self._closed = True
         ctx = self.ctx
         ctx.queue.close()
+        ctx.tracker.settle()  # a tracker still loading in the background is closed once loaded
         for part in (ctx.runner.peek(), ctx.tracker.peek()):
             if part is not None:
                 part.close()
