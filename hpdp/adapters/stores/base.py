@@ -227,5 +227,6 @@ class DuckDBEngineStore(AbstractStore):
         with self._write_lock:
             for cursor in [*idle, *([self._writer] if self._writer is not None else [])]:
                 cursor.close()
+            self._con.close()  # the database instance ends: a DuckDB file is free for other processes
             self._writer = None
             self._con.close()
