@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from contextlib import closing
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -17,6 +19,16 @@ from hpdp.domain.errors import HpdpError, SnapshotNotFoundError
 from hpdp.domain.model import Snapshot
 
 _RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
+
+
+def write_ahead_log(path: Path) -> None:
+    """Put a SQLite catalog in WAL mode (kept in the file): readers in other processes then go on while a
+    writer commits, instead of waiting for its lock."""
+    import sqlite3
+
+    with closing(sqlite3.connect(path, timeout=30)) as con:
+        if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            con.execute("PRAGMA journal_mode=WAL")
 
 
 class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
@@ -36,10 +48,12 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
             extensions.load(self._con, "postgres", self.options.extension_dir)
             return f"ducklake:postgres:{libpq_dsn(url)}"
         if url and url.startswith("sqlite:///"):
-            return f"ducklake:sqlite:{url.removeprefix('sqlite:///')}"
-        lake = self.options.home / "lake"
-        lake.mkdir(parents=True, exist_ok=True)
-        return f"ducklake:sqlite:{lake / 'catalog.sqlite'}"
+            path = Path(url.removeprefix("sqlite:///"))
+        else:
+            path = self.options.home / "lake" / "catalog.sqlite"
+            path.parent.mkdir(parents=True, exist_ok=True)
+        write_ahead_log(path)
+        return f"ducklake:sqlite:{path}"
 
     def _data_path(self) -> str:
         path = self.options.data_path or self.options.home / "lake" / "data"
