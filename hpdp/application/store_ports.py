@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpdp.domain.errors import SnapshotsUnsupportedError
+from hpdp.domain.errors import InvalidInputError, SnapshotsUnsupportedError
 from hpdp.domain.model import (
     OutputFormat,
     Snapshot,
@@ -90,7 +90,7 @@ class AbstractSession(ABC):
     ) -> pa.RecordBatchReader:
         """The result as Arrow record batches of at most `batch_rows` rows, read as they are consumed."""
         if batch_rows < 1:
-            raise ValueError("batch_rows must be at least 1")
+            raise InvalidInputError(f"A stream's batches hold at least 1 row, not {batch_rows}.")
         if params is None and is_table_name(query_or_table):
             return self._stream_table(table_name(query_or_table.strip()), batch_rows)
         return self._stream(query_or_table, params, batch_rows)

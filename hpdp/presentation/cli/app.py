@@ -35,12 +35,23 @@ def sql(
     limit: Annotated[int, typer.Option(help="Rows shown in table output.")] = 50,
 ) -> None:
     """Run SQL on the store and print or save the result."""
+    from hpdp.domain.errors import QueryError
     from hpdp.presentation.cli import render
 
     if format not in render.FORMATS:
         from hpdp.domain.errors import InvalidInputError
 
         raise InvalidInputError(f"Unknown format {format!r}; use one of: {', '.join(render.FORMATS)}.")
+    fmt = "csv" if format == "table" else format
+    if output is not None and fmt in render.STREAMED:
+        with workbench() as hp:
+            try:
+                render.export_stream(hp.stream(query, as_of=as_of), fmt, output)
+            except QueryError as exc:
+                if exc.code != "statement_without_rows":
+                    raise
+                print("OK")  # a statement such as CREATE TABLE: it ran, and there are no rows to write
+        return
     with workbench() as hp:
         result = hp.sql(query, as_of=as_of, format="arrow")
     if result is None:
@@ -48,7 +59,7 @@ def sql(
     elif format == "table" and output is None:
         render.show_arrow(result, limit)
     else:
-        render.export(result, "csv" if format == "table" else format, output)
+        render.export(result, fmt, output)
 
 
 @app.command()

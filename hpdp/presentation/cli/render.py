@@ -34,6 +34,43 @@ def show_arrow(result: Any, limit: int) -> None:
     show_rows(headers, rows, footer=f"{result.num_rows} rows × {result.num_columns} columns{more}")
 
 
+STREAMED = ("csv", "parquet")  # formats written batch by batch to a file, so no result is held whole
+
+
+def export_stream(reader: Any, fmt: str, output: Path) -> int:
+    """Write a pyarrow.RecordBatchReader to a file batch by batch; the file appears only when complete.
+    Returns the rows written."""
+    partial = output.with_name(f".{output.name}.partial")
+    rows = 0
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            with pq.ParquetWriter(partial, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+        else:
+            import polars as pl
+
+            with partial.open("w", newline="") as file:
+                header = True
+                for batch in reader:
+                    frame = pl.from_arrow(batch)
+                    assert isinstance(frame, pl.DataFrame)
+                    file.write(frame.write_csv(include_header=header))
+                    header, rows = False, rows + batch.num_rows
+                if header:  # an empty result still gets its header line
+                    empty = pl.from_arrow(reader.schema.empty_table())
+                    assert isinstance(empty, pl.DataFrame)
+                    file.write(empty.write_csv())
+        partial.replace(output)
+    finally:
+        reader.close()
+        partial.unlink(missing_ok=True)
+    return rows
+
+
 def export(result: Any, fmt: str, output: Path | None) -> None:
     """Write a result as csv/json/parquet to a file or stdout."""
     if fmt not in FORMATS:
