@@ -41,7 +41,7 @@ CATEGORIES = {
 ERROR_CLASS = re.compile(r"^class \w+\([^)]*Error\b", re.M)
 # Classes that may share their parent's code, and why.
 SHARED_CODE = {
-    "SqlCellError": "the %sql magic wraps any error to show its message alone (it may pass code=exc.code)",
+    "SqlCellError": "the %sql magic wraps any error to show its message alone, keeping the error's code",
 }
 
 

@@ -135,7 +135,7 @@ class SqlMagic(Magics):
         try:
             return self._run(args, query, show=cell is not None)
         except HpdpError as exc:
-            raise SqlCellError(str(exc)) from None
+            raise SqlCellError(str(exc), code=exc.code, detail=exc.detail) from None
 
     def _run(self, args: Any, query: str, *, show: bool) -> Any:
         format = args.format or self.output_format or self.workbench.output_format.value
