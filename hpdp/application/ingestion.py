@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from hpdp.application.clock import Clock, utcnow
-from hpdp.application.ports import AbstractStore, SupportsSnapshots
 from hpdp.application.sources import AbstractSource
+from hpdp.application.store_ports import AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
 from hpdp.domain.model import WriteMode
 from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec

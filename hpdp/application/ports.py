@@ -1,7 +1,7 @@
 """Ports: what the application needs from the outside world.
 
 Each port does shared validation in its public method (template method) and leaves the
-engine-specific part to an underscore hook. The store ports live in `store_ports` and are named here too.
+engine-specific part to an underscore hook. The store ports live in `store_ports`.
 """
 
 from __future__ import annotations
@@ -10,23 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from hpdp.application.store_ports import (
-    AbstractBatch,
-    AbstractSession,
-    AbstractStore,
-    StoreOptions,
-    SupportsSnapshots,
-)
 from hpdp.domain.model import Aggregation, ColumnSummary, Condition
-
-__all__ = [
-    "AbstractBatch",
-    "AbstractProcessor",
-    "AbstractSession",
-    "AbstractStore",
-    "StoreOptions",
-    "SupportsSnapshots",
-]
 
 
 class AbstractProcessor(ABC):

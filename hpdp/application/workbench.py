@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hpdp.application.cells import AbstractCellRunner, CellService
-from hpdp.application.ports import AbstractProcessor, AbstractSession, AbstractStore, SupportsSnapshots
-from hpdp.application.store_ports import DEFAULT_BATCH_ROWS
+from hpdp.application.ports import AbstractProcessor
+from hpdp.application.store_ports import DEFAULT_BATCH_ROWS, AbstractSession, AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import SnapshotsUnsupportedError, UnknownTableError, UnsupportedError
 from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from hpdp.application.ingestion import SourceFactory
-from hpdp.application.ports import AbstractProcessor, AbstractStore
+from hpdp.application.ports import AbstractProcessor
+from hpdp.application.store_ports import AbstractStore
 from hpdp.application.workbench import Workbench
 from hpdp.infrastructure.container import Container
 from hpdp.infrastructure.registries import Registries

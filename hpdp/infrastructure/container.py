@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from hpdp.application.cells import AbstractCellRunner
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.lazy import Lazy
-from hpdp.application.ports import AbstractProcessor, AbstractStore
+from hpdp.application.ports import AbstractProcessor
+from hpdp.application.store_ports import AbstractStore
 from hpdp.application.workbench import Workbench
 from hpdp.infrastructure.parts import build_ingestion, build_store, snapshot_reader, writable_home
 from hpdp.infrastructure.registries import Registries
@@ -146,8 +148,9 @@ class Container:
         return factory
 
     # -- building ---------------------------------------------------------------------------------
-    @property
+    @cached_property
     def run_options(self) -> RunOptions:
+        """Built once: it checks that the workspace is writable, which costs a file write."""
         from hpdp.application.runs_ports import RunOptions
 
         s = self.settings

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hpdp.application.clock import Clock, utcnow
-from hpdp.application.ports import AbstractStore, StoreOptions
+from hpdp.application.store_ports import AbstractStore, StoreOptions
 from hpdp.domain.errors import HpdpError, UnavailableError
 from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import Settings

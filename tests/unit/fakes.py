@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hpdp.application.ports import AbstractBatch, AbstractProcessor, AbstractStore, SupportsSnapshots
+from hpdp.application.ports import AbstractProcessor
+from hpdp.application.store_ports import AbstractBatch, AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import InputFileError, UnknownTableError
 from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
 

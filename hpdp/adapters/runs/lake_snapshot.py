@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from hpdp.application.ports import StoreOptions
+from hpdp.application.store_ports import StoreOptions
 
 
 def sqlite_catalog(home: Path, url: str | None) -> Path | None:

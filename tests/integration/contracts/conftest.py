@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hpdp.application.ports import AbstractStore
+from hpdp.application.store_ports import AbstractStore
 from hpdp.infrastructure.parts import build_store
 from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import load_settings

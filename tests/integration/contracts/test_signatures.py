@@ -6,7 +6,8 @@ import inspect
 
 import pytest
 
-from hpdp.application.ports import AbstractProcessor, AbstractStore, SupportsSnapshots
+from hpdp.application.ports import AbstractProcessor
+from hpdp.application.store_ports import AbstractStore, SupportsSnapshots
 from hpdp.infrastructure.registries import Registries
 
 REGISTRIES = Registries()

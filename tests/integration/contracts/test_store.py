@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from hpdp.application.ports import SupportsSnapshots
+from hpdp.application.store_ports import SupportsSnapshots
 from hpdp.domain.errors import (
     InputFileError,
     QueryError,
