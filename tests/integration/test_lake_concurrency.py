@@ -146,3 +146,23 @@ def test_writers_that_lose_races_retry_or_get_a_write_conflict_and_lose_no_rows(
         rows = hp.sql("SELECT who, i, count(*) AS n FROM events WHERE i >= 0 GROUP BY ALL", format="arrow").to_pylist()
     assert all(r["n"] == 50 for r in rows), "no batch is half-written or written twice"
     assert len(rows) == written["patient"]["written"] + written["hasty"]["written"]
+
+
+def test_the_catalog_runs_in_wal_mode_and_a_second_store_in_one_process_leaves_the_first_working(tmp_path: Path):
+    import sqlite3
+
+    import hpdp
+
+    catalog = tmp_path / "lake" / "catalog.sqlite"
+    catalog.parent.mkdir(parents=True)
+    with sqlite3.connect(catalog) as con:  # a catalog made before WAL mode: switched once, on open
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    first = hpdp.open(home=tmp_path)
+    first.write("t", {"x": [1, 2]})
+    assert catalog.read_bytes()[18:20] == b"\x02\x02"
+    second = hpdp.open(home=tmp_path)  # already WAL: opened by DuckDB alone, the first store's locks stay
+    second.write("t", {"x": [3]})
+    first.write("t", {"x": [4]})
+    assert sorted(first.sql("SELECT x FROM t", format="polars")["x"]) == [1, 2, 3, 4]
+    second.close()
+    first.close()

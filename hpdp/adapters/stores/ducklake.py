@@ -23,12 +23,28 @@ _RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
 
 def write_ahead_log(path: Path) -> None:
     """Put a SQLite catalog in WAL mode (kept in the file): readers in other processes then go on while a
-    writer commits, instead of waiting for its lock."""
+    writer commits, instead of waiting for its lock.
+
+    The mode is read from the file header, so a catalog already in WAL mode is never opened by Python's own
+    SQLite: two SQLite libraries in one process share POSIX locks, and closing one would drop the locks that
+    DuckDB's connections to the same catalog hold.
+    """
+    if _in_wal_mode(path):
+        return
     import sqlite3
 
     with closing(sqlite3.connect(path, timeout=30)) as con:
-        if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA journal_mode=WAL")
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """Bytes 18 and 19 of a SQLite header are 2 for a WAL database."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(20)
+    except FileNotFoundError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
 class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
