@@ -197,7 +197,7 @@ class Container:
 
         s = self.settings
         options = EventOptions(writable_home(s.resolved_home()), s.redis_url, s.queue_name, self.clock)
-        bus: AbstractEventBus = self.registries.event_buses.get(s.events)(options)
+        bus: AbstractEventBus = self.registries.event_buses.get(s.resolved_events())(options)
         return bus
 
     def _build_queries(self) -> QueryService:

@@ -52,7 +52,7 @@ class Settings(BaseModel):
     notifier: str = Field(default="webhook", description="failure notices (webhook: to HPDP_WEBHOOK_URL if set)")
     cell_runner: str = Field(default="duckdb", description="runner of SQL cells in notebooks")
     # serving
-    events: str = Field(default="local", description="event bus: local (events.sqlite in HPDP_HOME) or redis")
+    events: str | None = Field(default=None, description="event bus: local (events.sqlite) or redis; as the queue")
     serve_host: str = Field(default="127.0.0.1", description="address of hpdp serve (beyond loopback: token)")
     serve_port: int = Field(default=8080, ge=0, le=65535, description="port of the dashboards and APIs")
     serve_token: str | None = Field(default=None, description="bearer token every endpoint asks for when set")
@@ -97,6 +97,10 @@ class Settings(BaseModel):
             return venv_dir
         except OSError:
             return self.resolved_home() / "duckdb_extensions"
+
+    def resolved_events(self) -> str:
+        """The event bus follows the queue unless set: workers on other hosts publish where the server reads."""
+        return self.events or ("redis" if self.queue == "redis" else "local")
 
     def resolved_tracking_uri(self) -> str:
         return self.mlflow_tracking_uri or f"sqlite:///{self.resolved_home() / 'mlflow.db'}"
