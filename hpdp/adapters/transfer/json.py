@@ -48,7 +48,7 @@ class JsonTransfer(AbstractTransfer):
     def _tables(self) -> list[TableInfo]:
         body = self._json(self._send("GET", "/tables"))
         items = body.get("tables", []) if isinstance(body, dict) else body
-        return [TableInfo(str(t["name"]), int(t.get("rows", -1) if t.get("rows") is not None else -1)) for t in items]
+        return [TableInfo(str(t["name"]), -1 if t.get("rows") is None else int(t["rows"])) for t in items]
 
     def _table(self, name: str, as_of: int | None) -> pa.Table:
         params: dict[str, Any] = {} if as_of is None else {"as_of": as_of}
