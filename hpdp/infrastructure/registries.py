@@ -42,6 +42,7 @@ TRANSFERS = {
 }
 # Keyed by store engine, called with StoreOptions: a reader of the current snapshot that does not open the store
 # (None when it cannot; then the store itself is asked).
+EVENT_BUSES = {"local": "hpdp.adapters.events.factories:local_bus", "redis": "hpdp.adapters.events.factories:redis_bus"}
 SNAPSHOT_READERS = {"ducklake": "hpdp.adapters.runs.lake_snapshot:snapshot_reader"}
 
 
@@ -63,6 +64,7 @@ class Registries:
         default_factory=lambda: Registry("hpdp.cell_runners", CELL_RUNNERS, "HPDP_CELL_RUNNER")
     )
     transfers: Registry = field(default_factory=lambda: Registry("hpdp.transfers", TRANSFERS, "HPDP_TRANSFER"))
+    event_buses: Registry = field(default_factory=lambda: Registry("hpdp.event_buses", EVENT_BUSES, "HPDP_EVENTS"))
     snapshot_readers: Registry = field(
         default_factory=lambda: Registry("hpdp.snapshot_readers", SNAPSHOT_READERS, "HPDP_DB_ENGINE")
     )
