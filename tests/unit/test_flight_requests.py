@@ -7,6 +7,7 @@ import json
 import pyarrow.flight as fl
 import pytest
 
+from hpdp.application.exposure import check_exposure
 from hpdp.application.remote_errors import error_fields, error_from_fields
 from hpdp.domain.errors import (
     InvalidInputError,
@@ -17,7 +18,6 @@ from hpdp.domain.errors import (
 )
 from hpdp.presentation.flight.errors import flight_error
 from hpdp.presentation.flight.requests import Read, Write, read_of_descriptor, read_of_ticket, write_of_descriptor
-from hpdp.presentation.flight.server import check_exposure
 
 
 def test_a_path_names_a_table_and_optionally_a_snapshot():

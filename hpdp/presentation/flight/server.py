@@ -6,7 +6,6 @@ a write reads the uploaded batches into one table and commits it once, so reader
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.flight as flight
 
-from hpdp.domain.errors import InvalidInputError, UnavailableError, first_line
+from hpdp.application.exposure import check_exposure
+from hpdp.domain.errors import PortUnavailableError, first_line
 from hpdp.presentation.flight.auth import BearerAuthFactory
 from hpdp.presentation.flight.errors import mapped, mapped_batches
 from hpdp.presentation.flight.requests import Read, read_of_descriptor, read_of_ticket, write_of_descriptor
@@ -98,23 +98,6 @@ def _path(name: str) -> flight.FlightDescriptor:
     return flight.FlightDescriptor.for_path(name)
 
 
-def check_exposure(host: str, token: str | None) -> None:
-    """Only this machine may call a server without a token."""
-    if not token and not is_loopback(host):
-        raise InvalidInputError(
-            f"Serving on {host} reaches other machines, so a token is required.", code="serve_token_required"
-        )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def serve_flight(
     container: Container, host: str = "127.0.0.1", port: int = 8815, token: str | None = None
 ) -> HpdpFlightServer:
@@ -125,8 +108,7 @@ def serve_flight(
     try:
         return HpdpFlightServer(container, f"grpc+tcp://{address}:{port}", token or None)
     except (pa.ArrowException, OSError) as exc:
-        raise UnavailableError(
+        raise PortUnavailableError(
             f"Cannot serve Arrow Flight on {host}:{port}: {first_line(exc)}",
             hint="choose another port or stop the program that holds it.",
-            code="serve_port_unavailable",
         ) from None
