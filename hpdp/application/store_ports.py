@@ -202,6 +202,8 @@ class AbstractStore(ABC):
     """A place that keeps tables. DuckDB is the query engine over every built-in store."""
 
     engine: str = ""
+    # whether `schema.table` names can go to a schema other than the default one (created on first write)
+    named_schemas: bool = True
 
     def write(
         self, table: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None

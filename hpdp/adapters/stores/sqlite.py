@@ -10,6 +10,7 @@ from hpdp.application.store_ports import SupportsReadOnly
 
 class SQLiteStore(DuckDBEngineStore, SupportsReadOnly):
     engine = "sqlite"
+    named_schemas = False  # a SQLite database has the one schema "main"
     extensions_needed = ("sqlite",)
 
     def _path(self) -> Path:

@@ -28,6 +28,10 @@ CASES = {
                 "test_a_table_written_from_arrow_reads_back_with_its_values",
                 "never: SQLite has no DATE/TIMESTAMP types; DuckDB's sqlite extension stores them as text",
             ),
+            (
+                "test_a_table_in_a_schema_of_its_own_is_created_on_its_first_write",
+                "never: a SQLite database has one schema (the store says so with named_schemas = False)",
+            ),
         ),
     ),
     "postgres": EngineCase("postgres", needs_postgres=True),

@@ -236,3 +236,14 @@ def test_a_file_that_does_not_parse_is_one_clear_error(store, tmp_path):
         store.read_file(bad)
     with pytest.raises(InputFileError, match="does not exist"):
         store.read_file(tmp_path / "missing.csv")
+
+
+def test_a_table_in_a_schema_of_its_own_is_created_on_its_first_write(store):
+    assert store.named_schemas
+    store.write("hpdp_meta.notes", pa.table({"a": [1]}))
+    store.write("hpdp_meta.notes", pa.table({"a": [2], "b": ["x"]}))
+    assert store.sql("SELECT a, b FROM hpdp_meta.notes ORDER BY a").to_pylist() == [
+        {"a": 1, "b": None},
+        {"a": 2, "b": "x"},
+    ]
+    assert "notes" not in [t.name for t in store.tables()]  # the user's tables are those of the main schema
