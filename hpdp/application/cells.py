@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpdp.application.recording import Recorder, result_rows, timed_query
 from hpdp.domain.errors import QueryCancelledError, QueryError
 
 CELL_FORMATS = ("polars", "pandas", "arrow", "relation")
@@ -73,8 +74,11 @@ class CellService:
     cancelled, and the session stays usable.
     """
 
-    def __init__(self, open_runner: Callable[[], AbstractCellRunner]) -> None:
+    def __init__(
+        self, open_runner: Callable[[], AbstractCellRunner], recorder: Callable[[], Recorder | None] = lambda: None
+    ) -> None:
         self._open_runner = open_runner
+        self._recorder = recorder  # samples cells into the ledger when HPDP_RECORD_QUERIES is set
         self._runner: AbstractCellRunner | None = None
         self._worker: ThreadPoolExecutor | None = None
 
@@ -93,6 +97,14 @@ class CellService:
         as_of: int | None = None,
         save: str | None = None,
         explain: bool = False,
+    ) -> CellResult:
+        with timed_query(self._recorder(), sql) as out:
+            result = self._run(sql, namespace, format, as_of, save, explain)
+            out["rows"] = result_rows(result.value)
+        return result
+
+    def _run(
+        self, sql: str, namespace: Mapping[str, Any], format: str, as_of: int | None, save: str | None, explain: bool
     ) -> CellResult:
         runner = self.runner
         if self._worker is None:

@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from itertools import pairwise
 from pathlib import PurePath
 from typing import Any
 
@@ -317,7 +318,9 @@ def data_health(loads: Sequence[TaskExecution], now: datetime, min_history: int 
     if issues:
         text = f"Load {reference(latest)} of {label(latest)} looks unusual: " + "; ".join(issues)
         found.append(
-            Finding.new(FindingKind.DATA_HEALTH, latest.subject, reference(latest), text + ".", Severity.WARNING, evidence)
+            Finding.new(
+                FindingKind.DATA_HEALTH, latest.subject, reference(latest), text + ".", Severity.WARNING, evidence
+            )
         )
     found.extend(_freshness(done, now))
     return found
@@ -348,7 +351,7 @@ def _column_drift(latest: TaskExecution, history: Sequence[TaskExecution], min_h
 
 
 def _freshness(done: Sequence[TaskExecution], now: datetime, late: float = 3.0) -> list[Finding]:
-    gaps = [(b.started - a.started).total_seconds() for a, b in zip(done, done[1:], strict=False)]
+    gaps = [(b.started - a.started).total_seconds() for a, b in pairwise(done)]
     if len(gaps) < 5:
         return []
     usual = statistics.median(gaps)

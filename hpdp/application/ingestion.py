@@ -8,15 +8,18 @@ history row in a separate commit.
 from __future__ import annotations
 
 import json
+import time
 import uuid
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext, suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.events import AbstractEventBus, NullEventBus
+from hpdp.application.profile import column_profile
+from hpdp.application.recording import Measure, Recorder
 from hpdp.application.sources import AbstractSource
 from hpdp.application.store_ports import AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
@@ -92,8 +95,10 @@ class IngestionService:
         open_source: SourceFactory,
         clock: Clock = utcnow,
         events: AbstractEventBus | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.store = store
+        self._recorder = recorder
         self._catalog = catalog
         self._open_source = open_source
         self._clock = clock
@@ -112,12 +117,31 @@ class IngestionService:
     # -- loading ---------------------------------------------------------------------------------------
     def ingest(self, name: str, *, full_refresh: bool = False, progress: Progress | None = None) -> LoadRecord:
         spec = self.spec(name)
-        started = self._clock()
         load_id = uuid.uuid4().hex
+        with self._measured(spec, load_id) as measure:
+            return self._ingest(spec, load_id, full_refresh, progress, measure)
+
+    @contextmanager
+    def _measured(self, spec: SourceSpec, load_id: str) -> Iterator[Measure]:
+        """The load as a ledger execution (phases fetch, parse, write, commit), when a recorder is given."""
+        if self._recorder is None:
+            yield Measure()
+            return
+        with self._recorder.task("load", spec.name, execution_id=load_id) as measure:
+            measure.links["load_id"] = load_id
+            measure.config.update(source_kind=spec.kind, mode=spec.mode.value, parser=spec.option("parser", "auto"))
+            measure.config["store"] = self.store.engine
+            yield measure
+
+    def _ingest(
+        self, spec: SourceSpec, load_id: str, full_refresh: bool, progress: Progress | None, measure: Measure
+    ) -> LoadRecord:
+        name = spec.name
+        started = self._clock()
         counts = [0, 0]
         self._events.publish("load.started", source=name, load_id=load_id)
         try:
-            record = self._load(spec, load_id, started, full_refresh, progress, counts)
+            record = self._load(spec, load_id, started, full_refresh, progress, counts, measure)
         except BaseException as exc:
             message = spec.redact(str(exc).strip() or type(exc).__name__)
             self._record_failure(spec, load_id, started, counts, message)
@@ -132,6 +156,7 @@ class IngestionService:
         self._events.publish(
             "load.finished", source=name, load_id=load_id, table=spec.table, rows=record.rows, snapshot=record.snapshot
         )
+        measure.links["snapshot_out"] = record.snapshot
         return record
 
     def ingest_all(
@@ -162,20 +187,26 @@ class IngestionService:
         full_refresh: bool,
         progress: Progress | None,
         counts: list[int],
+        measure: Measure,
     ) -> LoadRecord:
         last = None if full_refresh else self.cursor(spec.name)
         start = spec.incremental.start(last) if spec.incremental else None
         from hpdp.application.schema import combine, reconcile, widened  # pyarrow loads only for a load
 
         tables: list[pa.Table] = []
+        parse_s, t0 = 0.0, time.perf_counter()
         with self._open_source(spec) as source:
             for page in source.pages(start):
                 if page.rows:
                     tables.append(page.data)
+                parse_s += page.parse_s
                 counts[0] += page.rows
                 counts[1] += 1
                 if progress is not None:
                     progress(counts[0], counts[1])
+        measure.add("fetch", time.perf_counter() - t0 - parse_s)
+        measure.add("parse", parse_s)
+        write_t0 = time.perf_counter()
         data = combine(tables, spec.name)
         mode = WriteMode.REPLACE if full_refresh else spec.mode
         existing = None if mode is WriteMode.REPLACE else self._schema(spec.table)
@@ -194,6 +225,9 @@ class IngestionService:
             mode=mode.value,
             cursor=encode(cursor),
         )
+        measure.add("write", time.perf_counter() - write_t0)
+        measure.rows, measure.bytes = data.num_rows, data.nbytes
+        commit_t0 = time.perf_counter()
         with self.store.batch() as batch:
             if fitted.widen:
                 current = self.store.read(spec.table, format="arrow")
@@ -203,6 +237,9 @@ class IngestionService:
             if spec.incremental is not None:
                 batch.write(CURSORS, self._cursor_row(spec, cursor, load_id, finished), WriteMode.MERGE, "source")
             batch.write(LOADS, _history_row(record), WriteMode.APPEND)
+        measure.add("commit", time.perf_counter() - commit_t0)
+        if self._recorder is not None:
+            measure.config["columns"] = column_profile(fitted.data)
         return replace(record, snapshot=self._committed_snapshot(load_id))
 
     def _advance(self, spec: SourceSpec, last: Any, data: pa.Table) -> Any:

@@ -119,9 +119,9 @@ class InsightService:
             same = stored.get(finding.id) or _same_evidence(finding, stored.values())
             if same is None:
                 self.findings.upsert(finding.but(created=now, updated=now))
-            elif same.status == FindingStatus.RESOLVED.value:  # it came back
-                self.findings.upsert(finding.but(id=same.id, created=same.created, updated=now))
-            elif same.status == FindingStatus.OPEN.value and same.message != finding.message:
+            elif same.status == FindingStatus.RESOLVED.value or (
+                same.status == FindingStatus.OPEN.value and same.message != finding.message
+            ):  # it came back
                 self.findings.upsert(finding.but(id=same.id, created=same.created, updated=now))
             fresh_ids.add(same.id if same is not None else finding.id)
         for old in stored.values():

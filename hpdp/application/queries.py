@@ -9,7 +9,7 @@ past its time is cancelled.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,10 +26,13 @@ from hpdp.domain.errors import (
     QueryTimeoutError,
     UnsupportedError,
 )
+from hpdp.domain.ledger import normalized_sql, query_fingerprint
 from hpdp.domain.model import TableInfo
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from hpdp.application.recording import Recorder
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,15 @@ class QueryLimits:
 
 
 class QueryService:
-    def __init__(self, store: AbstractStore, limits: QueryLimits | None = None) -> None:
+    def __init__(
+        self,
+        store: AbstractStore,
+        limits: QueryLimits | None = None,
+        recorder: Callable[[], Recorder | None] = lambda: None,
+    ) -> None:
         self.store = store
         self.limits = limits or QueryLimits()
+        self._recorder = recorder  # streams that are read are recorded as transfers in the ledger
         self._read_only: AbstractStore | None = None
         self._lock = threading.Lock()
 
@@ -105,6 +114,18 @@ class QueryService:
         timeout_s: float | None = None,
     ) -> pa.RecordBatchReader:
         """A table (by name) or, with `sql=True`, a read-only query, batch by batch."""
+        reader = self._stream(query_or_table, as_of, sql, batch_rows, timeout_s)
+        recorder = self._recorder()
+        if recorder is None:
+            return reader
+        if sql:
+            config = {"sql": normalized_sql(query_or_table)[:500]}
+            return recorder.transferred(reader, query_fingerprint(query_or_table), config, as_of=as_of)
+        return recorder.transferred(reader, query_or_table.strip(), as_of=as_of)
+
+    def _stream(
+        self, query_or_table: str, as_of: int | None, sql: bool, batch_rows: int, timeout_s: float | None
+    ) -> pa.RecordBatchReader:
         if not sql:
             if not is_table_name(query_or_table):
                 raise InvalidInputError(f"{query_or_table!r} is not a table name.", code="table_name_invalid")

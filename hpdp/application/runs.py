@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from hpdp.application.clock import Clock, utcnow
 from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.application.lazy import Lazy
 from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
+from hpdp.application.recording import Measure, Recorder
 from hpdp.application.retries import after_failure
 from hpdp.application.run_tracking import Heartbeat, run_tags, text, track_result
 from hpdp.application.runs_ports import (
@@ -66,6 +68,10 @@ class RunContext:
     stale_after_s: float = 60.0
     clock: Clock = utcnow
     events: AbstractEventBus = field(default_factory=NullEventBus)
+    recorder: Callable[[], Recorder | None] = lambda: None  # the ledger's, built when a run has ended
+    config: dict[str, Any] = field(
+        default_factory=dict
+    )  # how runs execute here (runner, tracker, pool), for the ledger
 
 
 class RunService:
@@ -218,8 +224,9 @@ class RunService:
         ctx.events.publish("run.started", run_id=run_id, worker=ctx.worker)
         beat = Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
         beat.start()
+        links: dict[str, Any] = {}
         try:
-            record, result = self._execute(record)
+            record, result = self._execute(record, links)
         finally:
             beat.stop()
         status = RunStatus.FINISHED if result.ok else RunStatus.FAILED
@@ -227,15 +234,56 @@ class RunService:
             run_id, status=status, ended=ctx.clock(), reason=result.reason, output_path=result.output_path
         )
         ctx.events.publish(f"run.{status.value}", run_id=run_id, tracking_id=record.tracking_id)
+        self._record(record, result, links)
         if not result.ok:
             after_failure(ctx.log, ctx.notifier, ctx.clock, record)
 
-    def _execute(self, record: RunRecord) -> tuple[RunRecord, Execution]:
+    def _record(self, record: RunRecord, result: Execution, links: dict[str, Any]) -> None:
+        """The run as a ledger execution: queue wait, kernel start, each cell, tracking; the kernel's CPU and
+        peak memory. Its id is the run id, so the run log and the ledger join on it."""
+        try:
+            recorder = self.ctx.recorder()
+            if recorder is None or record.started is None or record.ended is None:
+                return
+            req = record.request
+            measure = Measure(
+                cpu_s=result.cpu_s,
+                peak_rss=int(result.peak_memory_mb * 2**20) if result.peak_memory_mb else None,
+                config={**self.ctx.config, "queue": record.queue},
+                links={
+                    "run_id": record.id,
+                    "mlflow_run": record.tracking_id,
+                    "schedule": req.schedule,
+                    "experiment": req.experiment,
+                    "attempt": req.attempt if req.attempt > 1 else None,
+                    **links,
+                },
+            )
+            measure.add("queue_wait", max((record.started - record.created).total_seconds(), 0.0))
+            for name, seconds in result.phases.items():
+                measure.add(name, seconds)
+            kind = "experiment_child" if req.parent_tracking_id else "run"
+            execution = recorder.execution(
+                kind,
+                req.notebook,
+                record.started,
+                record.ended,
+                measure,
+                parameters=req.parameters,
+                execution_id=record.id,
+                error_code=None if result.ok else _failure_code(result),
+            )
+            recorder.record(execution)
+        except Exception:  # the ledger never fails a run
+            log.exception("run %s could not be recorded in the ledger", record.id)
+
+    def _execute(self, record: RunRecord, links: dict[str, Any]) -> tuple[RunRecord, Execution]:
         """Run the notebook while another thread opens the tracked run (MLflow's start-up overlaps it)."""
         ctx, req = self.ctx, record.request
         run_dir = ctx.home / "runs" / record.id
         output = run_dir / Path(req.notebook).name
         before = text(ctx.snapshot())
+        links["snapshot_in"] = before
         opened: dict[str, Any] = {}
         opening = threading.Thread(target=self._open_tracking, args=(record, before, opened), name="hpdp-track")
         opening.start()
@@ -246,18 +294,23 @@ class RunService:
             log.exception("run %s could not execute", record.id)
             result = Execution(False, str(output), 0.0, reason=f"{type(exc).__name__}: {exc}")
         finally:
+            waited = time.perf_counter()
             opening.join()
+        tracking_s = time.perf_counter() - waited
         if "error" in opened:
             reason = result.reason or f"tracking failed: {opened['error']}"
             return record, Execution(**{**result.__dict__, "ok": False, "reason": reason})
         tracker, tracking_id = opened["tracker"], opened["id"]
         record = ctx.log.get(record.id)
+        tracking_t0 = time.perf_counter()
         try:
-            track_result(tracker, tracking_id, result, run_dir, text(ctx.snapshot()))
+            links["snapshot_out"] = after = text(ctx.snapshot())
+            track_result(tracker, tracking_id, result, run_dir, after)
         except Exception as exc:
             log.exception("run %s could not be tracked", record.id)
             result = Execution(**{**result.__dict__, "ok": False, "reason": f"tracking failed: {exc}"})
-        return record, result
+        phases = {**result.phases, "tracking": tracking_s + time.perf_counter() - tracking_t0}
+        return record, Execution(**{**result.__dict__, "phases": phases})
 
     def _open_tracking(self, record: RunRecord, before: str, opened: dict[str, Any]) -> None:
         ctx, req = self.ctx, record.request
@@ -302,6 +355,17 @@ class RunService:
                 after_failure(ctx.log, ctx.notifier, ctx.clock, updated)
                 reaped.append(updated)
         return reaped
+
+
+def _failure_code(result: Execution) -> str:
+    reason = result.reason or ""
+    if "timeout" in reason:
+        return "run_timeout"
+    if "kernel died" in reason:
+        return "kernel_died"
+    if "tracking failed" in reason:
+        return "tracking_failed"
+    return "cell_failed" if result.failed_cell is not None else "run_failed"
 
 
 def _end_tracking(ctx: RunContext, record: RunRecord) -> RunRecord:

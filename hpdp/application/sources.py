@@ -23,6 +23,7 @@ class Page:
     request: str
     digest: int | None = None
     total: int | None = None
+    parse_s: float = 0.0  # of the time to get this page, the seconds spent parsing the body (when known)
 
     @property
     def rows(self) -> int:

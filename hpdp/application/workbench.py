@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from hpdp.application.cells import AbstractCellRunner, CellService
 from hpdp.application.ports import AbstractProcessor
+from hpdp.application.recording import Recorder, result_rows, timed_query
 from hpdp.application.store_ports import DEFAULT_BATCH_ROWS, AbstractSession, AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import SnapshotsUnsupportedError, UnknownTableError, UnsupportedError
 from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
@@ -30,6 +31,7 @@ class Workbench:
         ingestion: IngestionService | Callable[[], IngestionService] | None = None,
         runs: Callable[[], RunService] | None = None,
         cells: Callable[[AbstractStore], AbstractCellRunner] | None = None,
+        recorder: Callable[[], Recorder | None] = lambda: None,
     ) -> None:
         self.store = store
         self.processor = processor
@@ -39,6 +41,7 @@ class Workbench:
         self._runs: RunService | None = None
         self._cells_factory = cells
         self._cells: CellService | None = None
+        self._recorder = recorder  # sampled queries go to the ledger (HPDP_RECORD_QUERIES)
 
     @property
     def ingestion(self) -> IngestionService:
@@ -61,11 +64,14 @@ class Workbench:
             if factory is None:
                 raise UnsupportedError("This workbench has no SQL cells; open it with hpdp.open().")
             store = self.store
-            self._cells = CellService(lambda: factory(store))
+            self._cells = CellService(lambda: factory(store), self._recorder)
         return self._cells
 
     def sql(self, query: str, params: Any = None, *, as_of: int | None = None, format: str | None = None) -> Any:
-        return self.store.sql(query, params, as_of=as_of, format=format or self.output_format)
+        with timed_query(self._recorder(), query) as out:
+            result = self.store.sql(query, params, as_of=as_of, format=format or self.output_format)
+            out["rows"] = result_rows(result)
+        return result
 
     def session(self, as_of: int | None = None) -> AbstractSession:
         """A reader's own view of the store (use it in a `with` block); `as_of` pins one snapshot."""

@@ -145,6 +145,7 @@ class Execution:
     cells_executed: int = 0
     failed_cell: int | None = None
     reason: str | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # kernel_start, execution, cell:N (seconds)
 
 
 class MissedPolicy(StrEnum):

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hpdp.application.cells import AbstractCellRunner
 from hpdp.application.clock import Clock, utcnow
@@ -27,7 +27,9 @@ from hpdp.infrastructure.settings import Settings, load_settings
 if TYPE_CHECKING:
     from hpdp.application.experiments import ExperimentService
     from hpdp.application.ingestion import IngestionService, SourceFactory
+    from hpdp.application.ledger import AbstractFindingStore, AbstractLedger, InsightService
     from hpdp.application.queries import QueryService
+    from hpdp.application.recording import Recorder
     from hpdp.application.runs import RunService
     from hpdp.application.runs_ports import (
         AbstractNotifier,
@@ -61,6 +63,8 @@ class Container:
         pool_size: int | None = None,
         worker: str | None = None,
         tracker_in_child: bool = False,
+        ledger: AbstractLedger | None = None,
+        findings: AbstractFindingStore | None = None,
     ) -> None:
         """`pool_size`: warm kernels kept by a long-lived process (default HPDP_RUN_POOL_SIZE);
         `tracker_in_child`: one run in this process, so the tracker loads in a child process meanwhile."""
@@ -75,9 +79,19 @@ class Container:
         self._feed = Lazy(lambda: EventFeed(self._events.get()))
         self._queries = Lazy(self._build_queries)
         self._processor = Lazy(lambda: processor or self.registries.processors.get(self.settings.processor_engine)())
+        self._ledger = Lazy(lambda: ledger or self._lake("executions"))
+        self._findings = Lazy(lambda: findings or self._lake("findings"))
+        self._insights = Lazy(self._build_insights)
+        self._recorder = Lazy(self._build_recorder)
         self._ingestion = Lazy(
             lambda: build_ingestion(
-                self.settings, self.registries, self._store.get(), open_source, clock, self._events.get
+                self.settings,
+                self.registries,
+                self._store.get(),
+                open_source,
+                clock,
+                self._events.get,
+                self._recorder.get(),
             )
         )
         self._run_log = Lazy(lambda: run_log or self.registries.run_logs.get(self.settings.run_log)(self.run_options))
@@ -101,6 +115,8 @@ class Container:
         """Close what was built: the workbench (with its store), the run service (with its run log)."""
         if self._feed.built:
             self._feed.get().close()
+        if self._recorder.built:
+            self._recorder.get().close()  # sampled queries still buffered go to the ledger first
         if self._queries.built:
             self._queries.get().close()
         if self._runs.built:
@@ -153,6 +169,18 @@ class Container:
 
         return ExperimentService(self.runs())
 
+    def ledger(self) -> AbstractLedger:
+        """Every task's executions, in the store's `hpdp_meta.executions`."""
+        return self._ledger.get()
+
+    def insights(self) -> InsightService:
+        """Findings drawn from the ledger, kept in `hpdp_meta.findings`."""
+        return self._insights.get()
+
+    def recorder(self) -> Recorder:
+        """What tasks record their executions with (and the findings refresh after)."""
+        return self._recorder.get()
+
     def events(self) -> AbstractEventBus:
         """The workspace's event bus (HPDP_EVENTS): what every process of it publishes."""
         return self._events.get()
@@ -192,6 +220,37 @@ class Container:
             webhook_url=s.webhook_url,
         )
 
+    def _lake(self, table: str) -> Any:
+        from hpdp.adapters.ledger.executions import LakeLedger
+        from hpdp.adapters.ledger.findings import LakeFindingStore
+
+        store = self._store.get()
+        return LakeLedger(store) if table == "executions" else LakeFindingStore(store)
+
+    def _build_insights(self) -> InsightService:
+        from hpdp.application.ledger import InsightService
+
+        return InsightService(self._ledger.get(), self._findings.get(), self.clock)
+
+    def _build_recorder(self) -> Recorder:
+        import socket
+        from importlib.metadata import version
+
+        from hpdp.application.recording import Recorder
+
+        return Recorder(
+            self._ledger.get(),
+            self._insights.get(),
+            host=socket.gethostname(),
+            version=version("hpdp"),
+            clock=self.clock,
+            query_rate=self.settings.record_queries,
+        )
+
+    def _query_recorder(self) -> Recorder | None:
+        """The recorder for SQL queries, only when HPDP_RECORD_QUERIES samples them."""
+        return self._recorder.get() if self.settings.record_queries > 0 else None
+
     def _build_events(self) -> AbstractEventBus:
         from hpdp.application.events import EventOptions
 
@@ -204,7 +263,9 @@ class Container:
         from hpdp.application.queries import QueryLimits, QueryService
 
         s = self.settings
-        return QueryService(self._store.get(), QueryLimits(s.query_max_rows, s.query_timeout_s))
+        return QueryService(
+            self._store.get(), QueryLimits(s.query_max_rows, s.query_timeout_s), recorder=self._recorder.get
+        )
 
     def _announcing(self, store: AbstractStore) -> AbstractStore:
         """Every committed write publishes `snapshot.created` (the bus is built on the first write)."""
@@ -225,6 +286,7 @@ class Container:
             ingestion=self._ingestion.get,
             runs=self._runs.get,
             cells=self.cell_runner_factory(),
+            recorder=self._query_recorder,
         )
 
     def _build_runs(
@@ -263,5 +325,7 @@ class Container:
             stale_after_s=s.run_stale_after_s,
             clock=self.clock,
             events=self._events.get(),
+            recorder=self._recorder.get,
+            config={"runner": s.runner, "tracker": s.tracker, "pool": options.pool_size, "kernel": s.run_kernel},
         )
         return RunService(ctx)

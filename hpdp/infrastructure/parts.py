@@ -17,6 +17,7 @@ from hpdp.infrastructure.settings import Settings
 if TYPE_CHECKING:
     from hpdp.application.events import AbstractEventBus
     from hpdp.application.ingestion import IngestionService, SourceFactory
+    from hpdp.application.recording import Recorder
     from hpdp.application.runs import SnapshotReader
 
 
@@ -60,6 +61,7 @@ def build_ingestion(
     open_source: SourceFactory | None = None,
     clock: Clock = utcnow,
     events: Callable[[], AbstractEventBus] | None = None,
+    recorder: Recorder | None = None,
 ) -> IngestionService:
     sources = registries.sources
     from hpdp.application.ingestion import IngestionService
@@ -67,7 +69,9 @@ def build_ingestion(
 
     catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
     bus = events() if events is not None else None
-    return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)), clock, bus)
+    return IngestionService(
+        store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)), clock, bus, recorder
+    )
 
 
 def snapshot_reader(settings: Settings, registries: Registries) -> SnapshotReader:

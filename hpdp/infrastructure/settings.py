@@ -51,6 +51,7 @@ class Settings(BaseModel):
     run_log: str = Field(default="sqlite", description="run log: sqlite (runs.sqlite in HPDP_HOME)")
     notifier: str = Field(default="webhook", description="failure notices (webhook: to HPDP_WEBHOOK_URL if set)")
     cell_runner: str = Field(default="duckdb", description="runner of SQL cells in notebooks")
+    record_queries: float = Field(default=0.0, ge=0, le=1, description="share of %sql/hp.sql queries recorded")
     # serving
     events: str | None = Field(default=None, description="event bus: local (events.sqlite) or redis; as the queue")
     serve_host: str = Field(default="127.0.0.1", description="address of hpdp serve (beyond loopback: token)")

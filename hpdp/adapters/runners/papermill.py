@@ -30,6 +30,7 @@ class KernelMonitor:
         self.timed_out = False
         self._cpu0 = 0.0
         self._t0 = 0.0
+        self.started_at: float | None = None  # perf_counter when the kernel was ready
         self._process: Any = None
         self._done = threading.Event()
 
@@ -41,6 +42,7 @@ class KernelMonitor:
             self._process = psutil.Process(pid)
             self._cpu0 = self._cpu()
         self._t0 = time.monotonic()
+        self.started_at = time.perf_counter()
         threading.Thread(target=self._watch, daemon=True, name="hpdp-kernel-monitor").start()
 
     def _watch(self) -> None:
@@ -144,7 +146,9 @@ class PapermillRunner(AbstractRunner):
         except Exception as exc:
             reason = f"{type(exc).__name__}: {first_line(exc)}" if str(exc).strip() else type(exc).__name__
         wall = time.perf_counter() - start
-        cells, failed = _cell_outcome(output, reason is not None or monitor.timed_out)
+        cells, failed, cell_s = _cell_outcome(output, reason is not None or monitor.timed_out)
+        kernel_s = (monitor.started_at - start) if monitor.started_at is not None else 0.0
+        phases = {"kernel_start": kernel_s, "execution": max(wall - kernel_s, 0.0), **cell_s}
         if monitor.timed_out:
             reason = f"the run exceeded its timeout of {timeout_s:g} s and was stopped"
         elif reason and "DeadKernel" in reason:
@@ -158,6 +162,7 @@ class PapermillRunner(AbstractRunner):
             cells_executed=cells,
             failed_cell=failed if reason else None,
             reason=reason,
+            phases=phases,
         )
 
     def close(self) -> None:
@@ -165,15 +170,16 @@ class PapermillRunner(AbstractRunner):
             self.pool.close()
 
 
-def _cell_outcome(output: Path, failed_run: bool) -> tuple[int, int | None]:
-    """(code cells completed, index of the failing cell in the output notebook) read from the output notebook.
+def _cell_outcome(output: Path, failed_run: bool) -> tuple[int, int | None, dict[str, float]]:
+    """(code cells completed, index of the failing cell in the output notebook, seconds per code cell as
+    `cell:N`, N counting code cells from 1) read from the output notebook.
 
     A cell that raised is flagged by papermill; if the kernel died or was stopped, the last cell started.
     """
     try:
         nb = json.loads(output.read_text())
     except (OSError, ValueError):
-        return 0, None
+        return 0, None, {}
     cells = [c for c in nb.get("cells", []) if ERROR_CELL_TAG not in c.get("metadata", {}).get("tags", [])]
     meta = [c.get("metadata", {}).get("papermill", {}) for c in cells]
     failed = next((i for i, m in enumerate(meta) if m.get("exception")), None)
@@ -184,4 +190,6 @@ def _cell_outcome(output: Path, failed_run: bool) -> tuple[int, int | None]:
         for i, (c, m) in enumerate(zip(cells, meta, strict=True))
         if c.get("cell_type") == "code" and m.get("status") == "completed" and i != failed
     )
-    return done, failed
+    code = [m for c, m in zip(cells, meta, strict=True) if c.get("cell_type") == "code"]
+    seconds = {f"cell:{i}": float(m["duration"]) for i, m in enumerate(code, 1) if m.get("duration") is not None}
+    return done, failed, seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -63,6 +64,7 @@ class RestSource(AbstractSource):
         while pending is not None:
             response = pending.result()
             where = str(response.url)
+            parsing = time.perf_counter()
             fast = self.arrow(response.content, where) if self.arrow else None
             if fast is not None:
                 table, body = fast
@@ -71,10 +73,11 @@ class RestSource(AbstractSource):
                 body = self.http.parse(response)
                 records = records_at(body, self.spec.records, where)
                 table, fingerprint = to_table(records, where), digest(records)
+            parse_s = time.perf_counter() - parsing
             total = at_path(body, paging["total"], None) if "total" in paging else None
             url, params = self._next(url, params, body, response, table.num_rows, size)
             pending = fetch(method, url, params=params or None) if url else None
-            yield Page(table, where, fingerprint, _count(total, where))
+            yield Page(table, where, fingerprint, _count(total, where), parse_s)
 
     def _next(
         self, url: str, params: dict[str, Any], body: Any, response: Any, rows: int, size: int | None

@@ -81,8 +81,13 @@ class HpdpFlightServer(flight.FlightServerBase):
         writer: flight.FlightMetadataWriter,
     ) -> None:
         write = write_of_descriptor(descriptor)
-        data = reader.read_all()  # every batch first: the write is one commit
-        result = self.container.workbench().write(write.table, data, write.mode, list(write.key) or None)
+        with self.container.recorder().task("transfer", write.table) as measure:
+            with measure.phase("receive"):
+                data = reader.read_all()  # every batch first: the write is one commit
+            with measure.phase("commit"):
+                result = self.container.workbench().write(write.table, data, write.mode, list(write.key) or None)
+            measure.rows, measure.bytes = data.num_rows, data.nbytes
+            measure.links.update(direction="in", mode=result.mode.value, snapshot_out=result.snapshot)
         fields = {"table": result.table, "mode": result.mode.value, "rows_written": result.rows_written}
         writer.write(pa.py_buffer(json.dumps({**fields, "snapshot": result.snapshot}).encode()))
 
