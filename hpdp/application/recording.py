@@ -4,8 +4,8 @@ Every task kind goes through one `Recorder`: `with recorder.task("load", name) a
 ...` measures it and records it when the block ends, failed or not. Recording never fails a task: a ledger
 that cannot be written is logged. After each record the findings of that subject are refreshed, so they
 appear without anyone asking. `%sql` and `hp.sql` queries are recorded when HPDP_RECORD_QUERIES (a sample
-rate from 0 to 1) is set; they are buffered and written together, since a query can take less time than a
-write to the ledger.
+rate from 0 to 1) is set. A writer thread does the writing, so a task does not wait for the ledger's
+commit; many executions that arrive together share one commit.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from hpdp.application.ledger import AbstractLedger, InsightService
 
 log = logging.getLogger(__name__)
-QUERY_BUFFER = 50  # sampled queries written together
 
 
 def process_usage() -> tuple[float, int | None]:
@@ -80,6 +79,10 @@ class Measure:
 
 
 class Recorder:
+    """Hands executions to the ledger. With `background` (the default) a writer thread takes them off the
+    task's path: it writes whatever has arrived in one commit, then refreshes those subjects' findings;
+    `close()` (or `flush()`) waits until everything is written."""
+
     def __init__(
         self,
         ledger: AbstractLedger,
@@ -90,27 +93,80 @@ class Recorder:
         clock: Clock = utcnow,
         query_rate: float = 0.0,
         chance: Callable[[], float] = random.random,
+        background: bool = True,
     ) -> None:
         self.ledger = ledger
         self.insights = insights
         self.host = host
         self.version = version
         self.query_rate = query_rate
+        self.background = background
         self._clock = clock
         self._chance = chance
-        self._queries: list[TaskExecution] = []
-        self._lock = threading.Lock()
+        self._pending: list[TaskExecution] = []
+        self._busy = False
+        self._closed = False
+        self._wake = threading.Condition()
+        self._writer: threading.Thread | None = None
 
     # -- any task -------------------------------------------------------------------------------------------
     def record(self, execution: TaskExecution) -> None:
-        """Write one execution and refresh its subject's findings; failures are logged, never raised."""
-        try:
-            self.ledger.record(execution)
-        except Exception:
-            log.exception("the ledger could not record %s %s", execution.kind, execution.subject)
+        """Record one execution and refresh its subject's findings; failures are logged, never raised."""
+        if not self.background:
+            self._write([execution])
             return
-        if self.insights is not None:
+        with self._wake:
+            self._pending.append(execution)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._drain, name="hpdp-ledger", daemon=True)
+                self._writer.start()
+            self._wake.notify_all()
+
+    def _drain(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._closed:
+                    self._wake.wait()
+                if not self._pending:
+                    return
+                batch, self._pending, self._busy = self._pending, [], True
+            try:
+                self._write(batch)
+            finally:
+                with self._wake:
+                    self._busy = False
+                    self._wake.notify_all()
+
+    def _write(self, batch: list[TaskExecution]) -> None:
+        try:
+            self.ledger.record_many(batch)
+        except Exception:
+            log.exception("the ledger could not record %d execution(s)", len(batch))
+            return
+        if self.insights is None:
+            return
+        latest = {e.subject: e for e in batch if e.kind != "query"}  # queries: a full refresh finds them
+        for execution in latest.values():
             self.insights.after(execution)
+
+    def flush(self) -> None:
+        """Wait until every execution handed over so far is written."""
+        with self._wake:
+            if self._writer is not None and self._writer.is_alive():
+                while self._pending or self._busy:
+                    self._wake.wait()
+                return
+            batch, self._pending = self._pending, []
+        if batch:
+            self._write(batch)
+
+    def close(self) -> None:
+        self.flush()
+        with self._wake:
+            self._closed = True
+            self._wake.notify_all()
+        if self._writer is not None:
+            self._writer.join()
 
     def execution(
         self,
@@ -235,29 +291,11 @@ class Recorder:
         rows: int | None = None,
         error: BaseException | None = None,
     ) -> None:
-        """Keep one sampled query; they are written QUERY_BUFFER at a time and when the recorder is flushed."""
+        """Record one sampled query under its fingerprint (the normalized text is kept in its config)."""
         measure = Measure(rows=rows, config={"sql": normalized_sql(sql)[:500], "sample_rate": self.query_rate})
         measure.add("execute", seconds)
         ended = started + timedelta(seconds=seconds)
-        execution = self.execution("query", query_fingerprint(sql), started, ended, measure, error=error)
-        with self._lock:
-            self._queries.append(execution)
-            full = len(self._queries) >= QUERY_BUFFER
-        if full:
-            self.flush()
-
-    def flush(self) -> None:
-        with self._lock:
-            pending, self._queries = self._queries, []
-        if not pending:
-            return
-        try:
-            self.ledger.record_many(pending)
-        except Exception:
-            log.exception("the ledger could not record %d queries", len(pending))
-
-    def close(self) -> None:
-        self.flush()
+        self.record(self.execution("query", query_fingerprint(sql), started, ended, measure, error=error))
 
 
 @contextmanager

@@ -32,6 +32,7 @@ class Workbench:
         runs: Callable[[], RunService] | None = None,
         cells: Callable[[AbstractStore], AbstractCellRunner] | None = None,
         recorder: Callable[[], Recorder | None] = lambda: None,
+        before_close: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.processor = processor
@@ -42,6 +43,7 @@ class Workbench:
         self._cells_factory = cells
         self._cells: CellService | None = None
         self._recorder = recorder  # sampled queries go to the ledger (HPDP_RECORD_QUERIES)
+        self._before_close = before_close  # the ledger's writer finishes while the store is open
 
     @property
     def ingestion(self) -> IngestionService:
@@ -153,6 +155,7 @@ class Workbench:
         return self._runs.submit(request) if queue else self._runs.run(request)
 
     def close(self) -> None:
+        self._before_close()
         if self._runs is not None:
             self._runs.close()
         if self._cells is not None:

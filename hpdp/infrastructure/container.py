@@ -115,8 +115,7 @@ class Container:
         """Close what was built: the workbench (with its store), the run service (with its run log)."""
         if self._feed.built:
             self._feed.get().close()
-        if self._recorder.built:
-            self._recorder.get().close()  # sampled queries still buffered go to the ledger first
+        self._close_recorder()
         if self._queries.built:
             self._queries.get().close()
         if self._runs.built:
@@ -247,6 +246,11 @@ class Container:
             query_rate=self.settings.record_queries,
         )
 
+    def _close_recorder(self) -> None:
+        """Executions still on their way are written (the store must still be open)."""
+        if self._recorder.built:
+            self._recorder.get().close()
+
     def _query_recorder(self) -> Recorder | None:
         """The recorder for SQL queries, only when HPDP_RECORD_QUERIES samples them."""
         return self._recorder.get() if self.settings.record_queries > 0 else None
@@ -287,6 +291,7 @@ class Container:
             runs=self._runs.get,
             cells=self.cell_runner_factory(),
             recorder=self._query_recorder,
+            before_close=self._close_recorder,
         )
 
     def _build_runs(

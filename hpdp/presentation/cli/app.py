@@ -135,6 +135,7 @@ def demo() -> None:
 
 from hpdp.presentation.cli import flight, ingest, jupyter, runs  # noqa: E402
 from hpdp.presentation.cli.experiments import experiment_app  # noqa: E402
+from hpdp.presentation.cli.insights import insights_app  # noqa: E402
 from hpdp.presentation.cli.schedules import schedule_app  # noqa: E402
 
 jupyter.register(app)
@@ -143,6 +144,7 @@ runs.register(app)
 flight.register(app)
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(insights_app, name="insights")
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ POINTERS: dict[str, str] = {
     "merge_key_missing": "pass the key with --key COLUMN",
     "serve_token_required": "pass --token or set HPDP_SERVE_TOKEN",
     "serve_port_unavailable": "pass another --port",
+    "finding_not_found": "`hpdp insights --all` lists the findings",
 }
 
 # The exit code of each kind of error: 1 for all, as scripts and the tests expect; 130 is an interrupt.
