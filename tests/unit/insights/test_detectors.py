@@ -69,7 +69,7 @@ def test_peak_memory_far_outside_the_history_is_a_resource_outlier():
     rss = [100 * 2**20 + i * 2**18 for i in range(12)] + [900 * 2**20]
     found = detectors.resource_outliers(executions([1.0] * 13, peak_rss=rss))
     assert len(found) == 1 and "peak memory" in found[0].message and found[0].since == "r12"
-    assert detectors.resource_outliers(executions([1.0] * 13, peak_rss=rss[:-1] + [110 * 2**20])) == []
+    assert detectors.resource_outliers(executions([1.0] * 13, peak_rss=[*rss[:-1], 110 * 2**20])) == []
 
 
 def test_overlapping_schedules_that_slow_each_other_are_contention():

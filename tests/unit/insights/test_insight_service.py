@@ -19,7 +19,7 @@ def parts():
 
 
 def test_a_regression_appears_after_the_runs_that_cause_it_without_a_refresh(parts):
-    ledger, insights, recorder = parts
+    _, insights, recorder = parts
     for e in executions(durations(1, baseline=12, level=2.0, noise=0.03, step=0.3, after=4)):
         recorder.record(e)
     [finding] = insights.open()
@@ -27,7 +27,7 @@ def test_a_regression_appears_after_the_runs_that_cause_it_without_a_refresh(par
 
 
 def test_a_dismissed_finding_stays_dismissed_as_more_slow_runs_arrive(parts):
-    ledger, insights, recorder = parts
+    _, insights, recorder = parts
     runs = executions(durations(2, baseline=12, level=2.0, noise=0.03, step=0.3, after=8))
     for e in runs[:16]:
         recorder.record(e)
@@ -41,7 +41,7 @@ def test_a_dismissed_finding_stays_dismissed_as_more_slow_runs_arrive(parts):
 
 
 def test_a_regression_that_returns_to_its_baseline_resolves_itself(parts):
-    ledger, insights, recorder = parts
+    _, insights, recorder = parts
     values = durations(3, baseline=12, level=2.0, noise=0.03, step=0.4, after=4) + durations(4, 4, 2.0, 0.03)
     runs = executions(values)
     for e in runs[:16]:
