@@ -67,6 +67,11 @@ class AbstractFindingStore(ABC):
     @abstractmethod
     def upsert(self, finding: Finding) -> None: ...
 
+    def upsert_many(self, findings: list[Finding]) -> None:
+        """Several at once (stores that can write them in one commit override this)."""
+        for finding in findings:
+            self.upsert(finding)
+
     @abstractmethod
     def list(self, status: str | None = None) -> list[Finding]: ...
 
@@ -114,15 +119,16 @@ class InsightService:
     def _reconcile(self, found: list[Finding], scope: set[str] | None) -> None:
         now = self._clock()
         stored = {f.id: f for f in self.findings.list()}
+        changed: dict[str, Finding] = {}
         fresh_ids = set()
         for finding in found:
             same = stored.get(finding.id) or _same_evidence(finding, stored.values())
             if same is None:
-                self.findings.upsert(finding.but(created=now, updated=now))
+                changed[finding.id] = finding.but(created=now, updated=now)
             elif same.status == FindingStatus.RESOLVED.value or (
                 same.status == FindingStatus.OPEN.value and same.message != finding.message
-            ):  # it came back
-                self.findings.upsert(finding.but(id=same.id, created=same.created, updated=now))
+            ):  # it came back, or its numbers moved
+                changed[same.id] = finding.but(id=same.id, created=same.created, updated=now)
             fresh_ids.add(same.id if same is not None else finding.id)
         for old in stored.values():
             in_scope = scope is None or _subjects(old) & scope
@@ -132,7 +138,9 @@ class InsightService:
                 and old.id not in fresh_ids
                 and in_scope
             ):
-                self.findings.upsert(old.but(status=FindingStatus.RESOLVED.value, updated=now))
+                changed[old.id] = old.but(status=FindingStatus.RESOLVED.value, updated=now)
+        if changed:
+            self.findings.upsert_many(list(changed.values()))
 
     # -- reading and deciding -------------------------------------------------------------------------------
     def open(self) -> list[Finding]:

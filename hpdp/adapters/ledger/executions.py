@@ -52,10 +52,12 @@ class LakeLedger(AbstractLedger):
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         try:
-            rows = self.store.sql(query, params or None, format="arrow").to_pylist()
+            data = self.store.sql(query, params or None, format="arrow")
         except UnknownTableError:
             return []
-        return [_execution(r) for r in reversed(rows)]
+        columns = data.to_pydict()  # column by column: much faster than row dicts for 10k rows
+        rows = (dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True))
+        return [_execution(r) for r in reversed(list(rows))]
 
 
 def _rows(executions: list[TaskExecution]) -> pa.Table:

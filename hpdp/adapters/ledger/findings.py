@@ -21,7 +21,11 @@ class LakeFindingStore(AbstractFindingStore):
         self.table = table(store, "findings")
 
     def upsert(self, finding: Finding) -> None:
-        self.store.write(self.table, _row(finding), WriteMode.MERGE, "id")
+        self.upsert_many([finding])
+
+    def upsert_many(self, findings: list[Finding]) -> None:
+        if findings:
+            self.store.write(self.table, _rows(findings), WriteMode.MERGE, "id")
 
     def list(self, status: str | None = None) -> list[Finding]:
         where, params = ("", None) if status is None else (" WHERE status = ?", [status])
@@ -32,22 +36,22 @@ class LakeFindingStore(AbstractFindingStore):
         return [_finding(r) for r in rows.to_pylist()]
 
 
-def _row(f: Finding) -> pa.Table:
+def _rows(findings: list[Finding]) -> pa.Table:
     import pyarrow as pa
 
     ts = pa.timestamp("us", tz="UTC")
     return pa.table(
         {
-            "id": [f.id],
-            "kind": [f.kind],
-            "subject": [f.subject],
-            "severity": [f.severity],
-            "status": [f.status],
-            "message": [f.message],
-            "since": [f.since],
-            "evidence": [dumps(f.evidence)],
-            "created": pa.array([f.created], ts),
-            "updated": pa.array([f.updated], ts),
+            "id": [f.id for f in findings],
+            "kind": [f.kind for f in findings],
+            "subject": [f.subject for f in findings],
+            "severity": [f.severity for f in findings],
+            "status": [f.status for f in findings],
+            "message": [f.message for f in findings],
+            "since": [f.since for f in findings],
+            "evidence": [dumps(f.evidence) for f in findings],
+            "created": pa.array([f.created for f in findings], ts),
+            "updated": pa.array([f.updated for f in findings], ts),
         }
     )
 

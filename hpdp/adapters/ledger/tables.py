@@ -21,7 +21,7 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | None) -> Any:
-    return json.loads(text) if text else {}
+    return json.loads(text) if text and text != "{}" else {}
 
 
 def utc(value: datetime | str | None) -> datetime | None:

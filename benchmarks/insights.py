@@ -1,0 +1,245 @@
+"""Figures of the execution ledger and the findings engine, each section one function; prints the targets.
+
+    python benchmarks/insights.py [--quick]
+
+Sections:
+  regression_detection  seeded synthetic histories: a +30% step found within 3 runs at 10% noise and within 5
+                        runs at 20% (after 10-30 baseline runs), false findings per 100 runs of a stable task,
+                        and false/missed shares over a mixed set of injected steps. Noise is Gaussian with the
+                        given coefficient of variation (10% means a standard deviation of 10% of the level);
+                        a finding counts as found when it names the first slow run or the one after it.
+  changepoint_speed     change points of a 1,000-point series
+  insights_scale        `hpdp insights` over 10k executions in a DuckLake ledger: the refresh and listing in one
+                        process, and the whole command in a fresh process
+  recording_cost        what recording adds to an ingest load of 300k rows: on the task's path (the writer
+                        thread commits meanwhile) and including the ledger's own commit
+Other sections (prediction accuracy, say) are functions added to SECTIONS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hpdp.application.detectors import SAME_STEP
+from hpdp.domain.changepoints import current_step, steps
+from hpdp.domain.ledger import TaskExecution
+
+
+def _series(rng: random.Random, baseline: int, noise: float, step: float, after: int) -> list[float]:
+    level = 10.0
+    return [level * (1 + rng.gauss(0, noise)) for _ in range(baseline)] + [
+        level * (1 + step) * (1 + rng.gauss(0, noise)) for _ in range(after)
+    ]
+
+
+def _findings_over_time(values: list[float], first: int) -> list[int]:
+    """The steps raised as the runs come in (from run `first` on), one per distinct step as the service keeps
+    them: a step placed within SAME_STEP runs of an earlier one is the same finding."""
+    raised: list[int] = []
+    for end in range(first, len(values) + 1):
+        step = current_step(values[:end])
+        if step is not None and all(abs(step.index - i) > SAME_STEP for i in raised):
+            raised.append(step.index)
+    return raised
+
+
+def _detected_within(noise: float, runs: int, trials: int, seed: int) -> float:
+    rng = random.Random(seed)
+    hits = 0
+    for _ in range(trials):
+        baseline = rng.randint(10, 30)
+        step = current_step(_series(rng, baseline, noise, 0.3, runs))
+        hits += step is not None and baseline <= step.index <= baseline + 1
+    return hits / trials
+
+
+def regression_detection(quick: bool) -> list[str]:
+    trials = 150 if quick else 400
+    within3 = _detected_within(0.10, 3, trials, 1)
+    within5 = _detected_within(0.20, 5, trials, 2)
+    lines = [
+        f"+30% step, 10% noise, found within 3 runs: {within3:.1%} of {trials} histories",
+        f"+30% step, 20% noise, found within 5 runs: {within5:.1%} of {trials} histories",
+    ]
+    rng = random.Random(3)
+    for noise in (0.05, 0.10, 0.20):
+        false, runs = 0, 0
+        for _ in range(trials // 4):
+            values = _series(rng, 110, noise, 0.0, 0)
+            false += len(_findings_over_time(values, 11))
+            runs += 100
+        lines.append(f"stable task, {noise:.0%} noise: {100 * false / runs:.2f} false findings per 100 runs (<= 1)")
+    found = false = missed = 0
+    for _ in range(trials):
+        baseline = rng.randint(10, 30)
+        noise = rng.choice([0.05, 0.10, 0.15, 0.20])
+        step = rng.choice([0.3, 0.5, 1.0])
+        raised = _findings_over_time(_series(rng, baseline, noise, step, 10), 11)
+        true = [i for i in raised if abs(i - baseline) <= 2]
+        found += bool(true)
+        missed += not true
+        false += len(raised) - len(true[:1])
+    lines.append(
+        f"mixed set ({trials} steps of +30/50/100% at 5-20% noise): {false / max(found + false, 1):.1%} of findings "
+        f"false (<= 10%), {missed / trials:.1%} of steps missed (<= 5%)"
+    )
+    return lines
+
+
+def changepoint_speed(quick: bool) -> list[str]:
+    values = _series(random.Random(4), 500, 0.1, 0.3, 500)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        steps(values)
+        times.append(time.perf_counter() - t0)
+    return [f"change points of a 1,000-point series: {1000 * statistics.median(times):.1f} ms (< 100 ms)"]
+
+
+def _history(n: int) -> Iterator[TaskExecution]:
+    """n executions over 50 notebooks, 30 sources and 20 queries, some with a step or failures."""
+    rng = random.Random(5)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    subjects = [("run", f"nb/job{i}.ipynb") for i in range(50)] + [("load", f"src{i}") for i in range(30)]
+    subjects += [("query", f"q:{i:012x}") for i in range(20)]
+    per = n // len(subjects)
+    for s, (kind, subject) in enumerate(subjects):
+        slow = s % 7 == 0
+        for i in range(per):
+            seconds = 2.0 * (1.4 if slow and i > per - 5 else 1.0) * (1 + rng.gauss(0, 0.05))
+            start = t0 + timedelta(minutes=10 * i + s)
+            yield TaskExecution(
+                id=uuid.uuid4().hex,
+                kind=kind,
+                subject=subject,
+                started=start,
+                ended=start + timedelta(seconds=seconds),
+                phases={"fetch": seconds * 0.3, "parse": seconds * 0.7} if kind == "load" else {},
+                rows=1000 if kind == "load" else None,
+                outcome="failed" if rng.random() < 0.02 else "ok",
+                links={"run_id": f"r{s}-{i}"} if kind == "run" else {"load_id": f"l{s}-{i}"},
+            )
+
+
+def insights_scale(quick: bool) -> list[str]:
+    from hpdp.infrastructure.container import Container
+    from hpdp.infrastructure.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        with Container(Settings(home=home, tracker="memory")) as c:
+            c.ledger().record_many(_history(10_000))
+        times, count = [], 0
+        for _ in range(3):
+            with Container(Settings(home=home, tracker="memory")) as c:
+                t0 = time.perf_counter()
+                service = c.insights()
+                service.refresh()
+                count = len(service.open())
+                times.append(time.perf_counter() - t0)
+        env = {**os.environ, "HPDP_HOME": str(home), "HPDP_TRACKER": "memory"}
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "hpdp", "insights", "--json"], env=env, capture_output=True)
+        command = time.perf_counter() - t0
+        assert done.returncode == 0, done.stderr
+        listed = len(json.loads(done.stdout))
+    return [
+        f"insights over 10,000 executions: refresh and list {statistics.median(times):.2f} s (< 1 s), "
+        f"{count} open findings",
+        f"`hpdp insights --json` as a new process (start-up included): {command:.2f} s, {listed} findings",
+    ]
+
+
+class _Pages:
+    """A source of `rows` generated rows in pages of 50,000 (no network: the load's own work is measured)."""
+
+    def __init__(self, spec: Any, rows: int) -> None:
+        self.spec, self.rows = spec, rows
+
+    def __enter__(self) -> _Pages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def pages(self, start: Any) -> Iterator[Any]:
+        import pyarrow as pa
+
+        from hpdp.application.sources import Page
+
+        for offset in range(0, self.rows, 50_000):
+            n = min(50_000, self.rows - offset)
+            ids = pa.array(range(offset, offset + n), pa.int64())
+            data = pa.table({"id": ids, "v": pa.array([i * 0.5 for i in range(n)]), "s": pa.array(["x"] * n)})
+            yield Page(data, f"page {offset}")
+
+
+def recording_cost(quick: bool) -> list[str]:
+    import yaml
+
+    from hpdp.infrastructure.container import Container
+    from hpdp.infrastructure.parts import build_ingestion
+    from hpdp.infrastructure.settings import Settings
+
+    rows = 300_000
+    rounds = 3 if quick else 5
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        source = {"kind": "memory", "url": "memory://gen", "table": "gen", "mode": "replace"}
+        (home / "sources.yaml").write_text(yaml.safe_dump({"sources": {"gen": source}}))
+        opener: Callable[[Any], Any] = lambda spec: _Pages(spec, rows)  # noqa: E731
+        with Container(Settings(home=home, tracker="memory"), open_source=opener) as c:
+            recorded = c.ingestion()
+            plain = build_ingestion(c.settings, c.registries, c.store(), opener, c.clock, c.events)
+            recorder = c.recorder()
+            plain.ingest("gen")
+            recorded.ingest("gen")
+            recorder.flush()
+            bare, on_path, total = [], [], []
+            for _ in range(rounds):  # interleaved: the machine's other load falls on all alike
+                t0 = time.perf_counter()
+                plain.ingest("gen")
+                bare.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                recorded.ingest("gen")
+                on_path.append(time.perf_counter() - t0)
+                recorder.flush()
+                total.append(time.perf_counter() - t0)
+    base = statistics.median(bare)
+    path = statistics.median(on_path) - base
+    whole = statistics.median(total) - base
+    return [
+        f"recording a {rows:,}-row load ({base:.2f} s): {1000 * path:+.0f} ms on the task's path "
+        f"({path / base:+.1%}, target < 1%), {1000 * whole:+.0f} ms with the ledger's own commit and the findings "
+        f"refresh awaited ({whole / base:+.1%})",
+    ]
+
+
+SECTIONS: list[Callable[[bool], list[str]]] = [regression_detection, changepoint_speed, insights_scale, recording_cost]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer histories and rounds")
+    args = parser.parse_args()
+    for section in SECTIONS:
+        print(f"== {section.__name__}")
+        for line in section(args.quick):
+            print(f"   {line}")
+
+
+if __name__ == "__main__":
+    main()
