@@ -172,8 +172,8 @@ ADVICE = {
     "parse": "try `parser: arrow` in its sources.yaml entry",
     "write": "the store write dominates: fewer, larger loads amortise it",
     "commit": "the commit dominates: fewer, larger loads amortise it",
-    "queue_wait": "runs wait for a worker: add workers (HPDP_QUEUE_WORKERS or another `hpdp worker`)",
-    "kernel_start": "start kernels ahead with `hpdp worker --pool N` (or HPDP_RUN_POOL_SIZE)",
+    "queue_wait": "runs wait for a worker: add workers (HPDP_QUEUE_WORKERS, or more worker processes)",
+    "kernel_start": "keep kernels started ahead in a pool (HPDP_RUN_POOL_SIZE, or a worker with a pool)",
     "tracking": "tracking dominates: a local MLflow store (HPDP_MLFLOW_TRACKING_URI) is faster",
 }
 
