@@ -275,6 +275,8 @@ class Container:
         """Every committed write publishes `snapshot.created` (the bus is built on the first write)."""
 
         def announce(tables: list[str]) -> None:
+            if tables and all(t.startswith(("hpdp_meta.", "_hpdp_meta_")) for t in tables):
+                return  # the ledger's own bookkeeping changes no data anyone reads
             shown = [t for t in tables if not t.startswith("_hpdp_")] or tables
             snapshot = store.current_snapshot() if isinstance(store, SupportsSnapshots) else None
             self._events.get().publish("snapshot.created", tables=",".join(shown), snapshot=snapshot)
