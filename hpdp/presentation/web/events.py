@@ -13,10 +13,9 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, WebSocket  # at module level: FastAPI reads the endpoint's annotations here
 
 log = logging.getLogger("hpdp.web")
 
@@ -112,8 +111,6 @@ def types_of(text: str | None) -> tuple[str, ...]:
 
 
 def router() -> APIRouter:
-    from fastapi import APIRouter, WebSocket
-
     api = APIRouter()
 
     @api.websocket("/ws/events")

@@ -115,4 +115,6 @@ def validation_sentence(exc: RequestValidationError) -> str:
 
 def _plain(errors: Any) -> list[dict[str, Any]]:
     """Validation errors without the submitted values (which may hold secrets) or exception objects."""
-    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")} for e in errors]
+    return [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")} for e in errors
+    ]

@@ -126,7 +126,8 @@ class Experiment:
     @strawberry.field(description="Parameter combinations ranked by a metric (default wall_time_s).")
     async def ranking(self, info: Info, metric: str | None = None, descending: bool = False) -> list[Ranked]:
         rows = await call(container(info).experiments().compare, self.name, metric, descending=descending)
-        return [Ranked(**{k: r[k] for k in ("rank", "parameters", "runs", "failed", "mean", "min", "max")}) for r in rows]
+        fields = ("rank", "parameters", "runs", "failed", "mean", "min", "max")
+        return [Ranked(**{k: r[k] for k in fields}) for r in rows]
 
 
 @strawberry.type

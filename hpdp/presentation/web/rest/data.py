@@ -161,7 +161,8 @@ def table_from_body(body: bytes, content_type: str) -> pa.Table:
                 raise InvalidInputError(f"Every row must be a list of {len(names)} values, one per column.")
             return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in data["rows"]])
     except (pa.ArrowException, TypeError, ValueError) as exc:
-        raise InvalidInputError(f"The rows cannot form a table: {str(exc).splitlines()[0]}.", code="body_invalid") from None
+        reason = str(exc).splitlines()[0]
+        raise InvalidInputError(f"The rows cannot form a table: {reason}.", code="body_invalid") from None
     raise InvalidInputError(
         'JSON rows are a list of objects or {"columns": [...], "rows": [[...]]}.', code="body_invalid"
     )
