@@ -126,17 +126,33 @@ def run_uvicorn(app: Any, listener: socket.socket) -> None:
 
     from hpdp.presentation.web.auth import RedactTokens
 
+    server_class = _server_class()
+
     config = uvicorn.Config(
         app, log_level="warning", lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5
     )
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(RedactTokens())
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        server_class(config).run(sockets=[listener])
     except KeyboardInterrupt:
         pass
     finally:
         listener.close()
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, except that a stop by SIGTERM or Ctrl-C ends the command normally: uvicorn
+        re-raises the signal after its graceful shutdown, which would skip the container's close."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return Server
 
 
 def _url_host(host: str) -> str:

@@ -60,7 +60,8 @@ def problem(status: int, code: str, detail: str, hint: str | None = None, **extr
 
 
 def from_error(exc: HpdpError) -> Response:
-    return problem(status_of(exc), exc.code, exc.sentence, exc.hint)
+    sentence = exc.sentence if exc.sentence.endswith((".", "?", "!")) else f"{exc.sentence}."
+    return problem(status_of(exc), exc.code, sentence, exc.hint)
 
 
 def unexpected(exc: BaseException, where: str) -> Response:
