@@ -147,7 +147,8 @@ class Browser:
     def _show_position(self, shown: int) -> None:
         start = (self.number.value - 1) * self.size.value
         if shown:
-            text = f"Rows {start + 1:,}–{start + shown:,} of {self.total:,} · page {self.number.value:,} of {self.pages:,}"
+            rows = f"Rows {start + 1:,}–{start + shown:,} of {self.total:,}"
+            text = f"{rows} · page {self.number.value:,} of {self.pages:,}"
         else:
             text = f"No rows · {self.total:,} in all"
         self.position.object = text
@@ -239,7 +240,7 @@ def page(container: Any) -> pn.template.BaseTemplate:
     notice = Notice()
     browser = Browser(container, notice)
     sql = SqlBox(container, notice)
-    profile = profile_view(container, browser, notice)
+    profile = profile_view(container, browser.schema, lambda: (browser.table.value, browser.as_of), notice)
     try:
         browser.open_table()
     except Exception as exc:

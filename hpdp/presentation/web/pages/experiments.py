@@ -57,7 +57,7 @@ def parallel(children: pd.DataFrame, metric: str) -> Any:
     if metric not in children.columns or not params:
         return pn.pane.Markdown("Parallel coordinates need numeric parameters and the metric.")
     import hvplot
-    import hvplot.pandas  # noqa: F401 - registers .hvplot
+    import hvplot.pandas
 
     data = children[[*params, metric]].copy()
     data["quartile"] = pd.qcut(data[metric].rank(method="first"), min(4, len(data)), labels=False).astype(str)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import panel as pn
 import pyarrow as pa
 
 from hpdp.presentation.web.pages.reading import aggregate, quote
 from hpdp.presentation.web.pages.widgets import Notice, guarded
-
-if TYPE_CHECKING:
-    from hpdp.presentation.web.pages.data import Browser
 
 BINS = 20
 TOP = 20
@@ -55,24 +53,28 @@ def column_profile(container: Any, table: str, column: str, as_of: int | None) -
     return summary, chart
 
 
-def profile_view(container: Any, browser: Browser, notice: Notice) -> pn.Column:
+def profile_view(
+    container: Any, schema: pn.widgets.Tabulator, shown: Callable[[], tuple[str, int | None]], notice: Notice
+) -> pn.Column:
+    """A column picker over `schema` and a profile of the table and snapshot `shown()` returns."""
     column = pn.widgets.Select(name="Column", options=[])
     button = pn.widgets.Button(name="Profile", button_type="primary", width=100)
     output = pn.Column(pn.pane.Markdown("Pick a column and press Profile."), sizing_mode="stretch_width")
 
     def columns(event: Any = None) -> None:
-        names = list(browser.schema.value["column"]) if len(browser.schema.value) else []
+        names = list(schema.value["column"]) if len(schema.value) else []
         column.options = names
 
     def run(event: Any) -> None:
         if not column.value:
             notice.error("Pick a column first.")
             return
-        summary, chart = column_profile(container, browser.table.value, column.value, browser.as_of)
+        table, as_of = shown()
+        summary, chart = column_profile(container, table, column.value, as_of)
         lines = " · ".join(f"**{k.replace('_', ' ')}**: {v}" for k, v in summary.items())
         output.objects = [pn.pane.Markdown(lines), pn.pane.HoloViews(chart, sizing_mode="stretch_width")]
         notice.clear()
 
-    browser.schema.param.watch(columns, "value")
+    schema.param.watch(columns, "value")
     button.on_click(guarded(notice, run))
     return pn.Column(pn.Row(column, button), output, sizing_mode="stretch_width")
