@@ -50,16 +50,16 @@ class Browser:
         self.container = container
         self.notice = notice
         names = table_names(container)
-        self.table = pn.widgets.Select(name="Table or view", options=names, value=names[0] if names else None)
-        self.snapshot = pn.widgets.Select(name="Snapshot", options=[LATEST])
-        self.order = pn.widgets.Select(name="Order by", options=[NO_ORDER])
-        self.descending = pn.widgets.Checkbox(name="descending")
-        self.size = pn.widgets.Select(name="Rows per page", options=[50, 100, 500], value=100, width=110)
-        self.number = pn.widgets.IntInput(name="Page", value=1, start=1, width=110)
-        self.first = pn.widgets.Button(name="« First", width=80)
-        self.previous = pn.widgets.Button(name="‹ Previous", width=100)
-        self.next = pn.widgets.Button(name="Next ›", width=100)
-        self.last = pn.widgets.Button(name="Last »", width=80)
+        self.table = pn.widgets.Select(label="Table or view", options=names, value=names[0] if names else None)
+        self.snapshot = pn.widgets.Select(label="Snapshot", options=[LATEST])
+        self.order = pn.widgets.Select(label="Order by", options=[NO_ORDER])
+        self.descending = pn.widgets.Checkbox(label="descending")
+        self.size = pn.widgets.Select(label="Rows per page", options=[50, 100, 500], value=100, width=110)
+        self.number = pn.widgets.IntInput(label="Page", value=1, start=1, width=110)
+        self.first = pn.widgets.Button(label="« First", width=80)
+        self.previous = pn.widgets.Button(label="‹ Previous", width=100)
+        self.next = pn.widgets.Button(label="Next ›", width=100)
+        self.last = pn.widgets.Button(label="Last »", width=80)
         self.position = pn.pane.Markdown("", css_classes=["hpdp-position"])
         self.grid = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", height=480
@@ -172,10 +172,10 @@ class SqlBox:
         self.notice = notice
         cap = int(getattr(container.settings, "query_max_rows", 100_000))
         self.editor = pn.widgets.TextAreaInput(
-            name="SQL (read-only)", placeholder="SELECT ...", height=140, sizing_mode="stretch_width"
+            label="SQL (read-only)", placeholder="SELECT ...", height=140, sizing_mode="stretch_width"
         )
-        self.limit = pn.widgets.IntInput(name="Row limit", value=min(1000, cap), start=1, end=cap, width=140)
-        self.run = pn.widgets.Button(name="Run", button_type="primary", width=100)
+        self.limit = pn.widgets.IntInput(label="Row limit", value=min(1000, cap), start=1, end=cap, width=140)
+        self.run = pn.widgets.Button(label="Run", color="primary", width=100)
         self.status = pn.pane.Markdown("", css_classes=["hpdp-sql-status"])
         self.grid = pn.widgets.Tabulator(
             pd.DataFrame(),

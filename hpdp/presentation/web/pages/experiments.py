@@ -67,9 +67,9 @@ def parallel(children: pd.DataFrame, metric: str) -> Any:
 
 def page(container: Any) -> pn.template.BaseTemplate:
     notice = Notice()
-    name = pn.widgets.Select(name="Experiment", options=[])
-    metric = pn.widgets.Select(name="Metric", options=["wall_time_s"])
-    descending = pn.widgets.Checkbox(name="highest first")
+    name = pn.widgets.Select(label="Experiment", options=[])
+    metric = pn.widgets.Select(label="Metric", options=["wall_time_s"])
+    descending = pn.widgets.Checkbox(label="highest first")
     ranking = records_table([])
     chart = pn.Column(pn.pane.Markdown(""), sizing_mode="stretch_width")
 

@@ -14,6 +14,7 @@ class PageInfo:
     title: str
 
 
+FAVICON = "/static/extensions/panel/images/favicon.ico"
 PAGES = (
     PageInfo("/", "Overview"),
     PageInfo("/data", "Data"),
@@ -40,7 +41,10 @@ def frame(current: str, *main: Any, sidebar: tuple[Any, ...] = ()) -> pn.templat
     """A page: its title, the navigation and its own sidebar widgets, then its main content."""
     title = next(p.title for p in PAGES if p.path == current)
     template = pn.template.BootstrapTemplate(
-        title=f"hpdp · {title}", sidebar=[navigation(current), *sidebar], sidebar_width=260
+        title=f"hpdp · {title}",
+        sidebar=[navigation(current), *sidebar],
+        sidebar_width=260,
+        favicon=FAVICON,  # Bokeh's FastAPI server serves no /favicon.ico
     )
     template.main.append(pn.Column(*main, sizing_mode="stretch_width"))
     return template

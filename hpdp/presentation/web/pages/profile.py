@@ -57,8 +57,8 @@ def profile_view(
     container: Any, schema: pn.widgets.Tabulator, shown: Callable[[], tuple[str, int | None]], notice: Notice
 ) -> pn.Column:
     """A column picker over `schema` and a profile of the table and snapshot `shown()` returns."""
-    column = pn.widgets.Select(name="Column", options=[])
-    button = pn.widgets.Button(name="Profile", button_type="primary", width=100)
+    column = pn.widgets.Select(label="Column", options=[])
+    button = pn.widgets.Button(label="Profile", color="primary", width=100)
     output = pn.Column(pn.pane.Markdown("Pick a column and press Profile."), sizing_mode="stretch_width")
 
     def columns(event: Any = None) -> None:

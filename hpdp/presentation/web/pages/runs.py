@@ -57,22 +57,27 @@ def details(container: Any, record: RunRecord) -> list[Any]:
             f"### Run {record.id}\n**{record.status.value}** · {Path(record.request.notebook).name}"
             + (f" · {record.reason}" if record.reason else "")
         ),
-        pn.pane.JSON(record.request.parameters or {}, name="Parameters", depth=2, sizing_mode="stretch_width"),
+        pn.pane.Markdown("#### Parameters"),
+        pn.pane.JSON(record.request.parameters or {}, depth=2, sizing_mode="stretch_width"),
+        pn.pane.Markdown("#### Metrics"),
         metrics_chart(info.get("metrics") or {}),
     ]
     ui = getattr(container.settings, "mlflow_ui_url", None)
     if ui and record.tracking_url and record.tracking_url.startswith(("http://", "https://")):
         parts.append(pn.pane.HTML(f'<a href="{record.tracking_url}" target="_blank" rel="noopener">Open in MLflow</a>'))
-    parts.append(pn.pane.HTML(notebook_frame(record.output_path), sizing_mode="stretch_width"))
+    parts += [
+        pn.pane.Markdown("#### Output notebook"),
+        pn.pane.HTML(notebook_frame(record.output_path), sizing_mode="stretch_width"),
+    ]
     return parts
 
 
 def page(container: Any) -> pn.template.BaseTemplate:
     notice = Notice()
-    status = pn.widgets.Select(name="Status", options=[ANY, *(s.value for s in RunStatus)])
-    notebook = pn.widgets.Select(name="Notebook", options=[ANY])
-    schedule = pn.widgets.Select(name="Schedule", options=[ANY])
-    limit = pn.widgets.IntInput(name="Show at most", value=200, start=1, end=10_000, width=120)
+    status = pn.widgets.Select(label="Status", options=[ANY, *(s.value for s in RunStatus)])
+    notebook = pn.widgets.Select(label="Notebook", options=[ANY])
+    schedule = pn.widgets.Select(label="Schedule", options=[ANY])
+    limit = pn.widgets.IntInput(label="Show at most", value=200, start=1, end=10_000, width=120)
     table = records_table([], selectable=1)
     detail = pn.Column(pn.pane.Markdown("Pick a run in the table to see its details."), sizing_mode="stretch_width")
 

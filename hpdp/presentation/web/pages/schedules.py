@@ -54,16 +54,18 @@ def cron_check(container: Any, cron: str, tz: str) -> str:
 def page(container: Any) -> pn.template.BaseTemplate:
     notice = Notice()
     table = records_table([], selectable=1)
-    name = pn.widgets.TextInput(name="Name", placeholder="nightly-report")
-    notebook = pn.widgets.TextInput(name="Notebook (.ipynb path on the server)", sizing_mode="stretch_width")
-    cron = pn.widgets.TextInput(name="Cron", placeholder="0 6 * * *")
-    tz = pn.widgets.TextInput(name="Time zone", value="UTC")
-    params = pn.widgets.TextAreaInput(name="Parameters (name=value per line)", height=80)
+    name = pn.widgets.TextInput(label="Name", placeholder="nightly-report")
+    notebook = pn.widgets.TextInput(
+        label="Notebook (.ipynb path on the server)", placeholder="/path/to/notebook.ipynb", sizing_mode="stretch_width"
+    )
+    cron = pn.widgets.TextInput(label="Cron", placeholder="0 6 * * *")
+    tz = pn.widgets.TextInput(label="Time zone", value="UTC")
+    params = pn.widgets.TextAreaInput(label="Parameters (name=value per line)", height=80)
     check = pn.pane.Markdown(cron_check(container, "", "UTC"), css_classes=["hpdp-cron-check"])
-    add = pn.widgets.Button(name="Add schedule", button_type="primary", width=140)
-    pause = pn.widgets.Button(name="Pause", width=90, disabled=True)
-    resume = pn.widgets.Button(name="Resume", width=90, disabled=True)
-    remove = pn.widgets.Button(name="Remove", button_type="danger", width=90, disabled=True)
+    add = pn.widgets.Button(label="Add schedule", color="primary", width=140)
+    pause = pn.widgets.Button(label="Pause", width=90, disabled=True)
+    resume = pn.widgets.Button(label="Resume", width=90, disabled=True)
+    remove = pn.widgets.Button(label="Remove", color="danger", width=90, disabled=True)
 
     def refresh(event: Any = None) -> None:
         table.value = pd.DataFrame(schedule_rows(container))

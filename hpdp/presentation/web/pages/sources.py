@@ -70,9 +70,9 @@ class Ingest:
     def __init__(self, container: Any, notice: Notice) -> None:
         self.container = container
         self.notice = notice
-        self.source = pn.widgets.Select(name="Source", options=[])
-        self.full = pn.widgets.Checkbox(name="full refresh")
-        self.button = pn.widgets.Button(name="Start ingest", button_type="primary", width=140)
+        self.source = pn.widgets.Select(label="Source", options=[])
+        self.full = pn.widgets.Checkbox(label="full refresh")
+        self.button = pn.widgets.Button(label="Start ingest", color="primary", width=140)
         self.status = pn.pane.Markdown("", css_classes=["hpdp-ingest-status"])
         self.live: Live | None = None
         self._state: tuple[str, BaseException | None, bool] | None = None  # (text, error, done) from the thread
