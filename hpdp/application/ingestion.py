@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from hpdp.application.clock import Clock, utcnow
+from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.application.sources import AbstractSource
 from hpdp.application.store_ports import AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
@@ -90,11 +91,13 @@ class IngestionService:
         catalog: Callable[[], Mapping[str, SourceSpec]],
         open_source: SourceFactory,
         clock: Clock = utcnow,
+        events: AbstractEventBus | None = None,
     ) -> None:
         self.store = store
         self._catalog = catalog
         self._open_source = open_source
         self._clock = clock
+        self._events = events or NullEventBus()
 
     def specs(self) -> dict[str, SourceSpec]:
         return dict(self._catalog())
@@ -112,17 +115,24 @@ class IngestionService:
         started = self._clock()
         load_id = uuid.uuid4().hex
         counts = [0, 0]
+        self._events.publish("load.started", source=name, load_id=load_id)
         try:
-            return self._load(spec, load_id, started, full_refresh, progress, counts)
+            record = self._load(spec, load_id, started, full_refresh, progress, counts)
         except BaseException as exc:
             message = spec.redact(str(exc).strip() or type(exc).__name__)
             self._record_failure(spec, load_id, started, counts, message)
+            code = exc.code if isinstance(exc, HpdpError) else "source_failed"
+            self._events.publish("load.failed", source=name, load_id=load_id, code=code)
             if isinstance(exc, HpdpError):
                 exc.args = (message,)
                 raise
             if isinstance(exc, Exception):
                 raise SourceError(f"Loading source {spec.name!r} failed: {message}") from exc
             raise
+        self._events.publish(
+            "load.finished", source=name, load_id=load_id, table=spec.table, rows=record.rows, snapshot=record.snapshot
+        )
+        return record
 
     def ingest_all(
         self,

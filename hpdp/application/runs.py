@@ -6,12 +6,13 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hpdp.application.clock import Clock, utcnow
+from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.application.lazy import Lazy
 from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
 from hpdp.application.retries import after_failure
@@ -64,6 +65,7 @@ class RunContext:
     heartbeat_s: float = 5.0
     stale_after_s: float = 60.0
     clock: Clock = utcnow
+    events: AbstractEventBus = field(default_factory=NullEventBus)
 
 
 class RunService:
@@ -135,6 +137,7 @@ class RunService:
             created=now,
         )
         self.ctx.log.add(record)
+        self.ctx.events.publish("run.queued", run_id=record.id, notebook=path.name, schedule=request.schedule)
         return record
 
     def submit(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
@@ -212,6 +215,7 @@ class RunService:
         record = ctx.log.claim(run_id, ctx.worker, ctx.clock(), ctx.process)
         if record is None:
             return
+        ctx.events.publish("run.started", run_id=run_id, worker=ctx.worker)
         beat = Heartbeat(lambda: ctx.log.update(run_id, heartbeat=ctx.clock()), ctx.heartbeat_s)
         beat.start()
         try:
@@ -222,6 +226,7 @@ class RunService:
         record = ctx.log.update(
             run_id, status=status, ended=ctx.clock(), reason=result.reason, output_path=result.output_path
         )
+        ctx.events.publish(f"run.{status.value}", run_id=run_id, tracking_id=record.tracking_id)
         if not result.ok:
             after_failure(ctx.log, ctx.notifier, ctx.clock, record)
 
@@ -292,6 +297,7 @@ class RunService:
                 )
                 if updated is None:  # finished meanwhile, or another process reaped it
                     continue
+                ctx.events.publish("run.failed", run_id=rec.id, reason="worker stopped")
                 updated = _end_tracking(ctx, updated)
                 after_failure(ctx.log, ctx.notifier, ctx.clock, updated)
                 reaped.append(updated)

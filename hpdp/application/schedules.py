@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from hpdp.application.clock import Clock
+from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.application.runs_ports import AbstractRunLog
 from hpdp.application.scheduling import check_schedule, next_fire_times
 from hpdp.domain.runs import Schedule
@@ -21,9 +22,10 @@ class ScheduleView:
 
 
 class ScheduleService:
-    def __init__(self, run_log: AbstractRunLog, clock: Clock) -> None:
+    def __init__(self, run_log: AbstractRunLog, clock: Clock, events: AbstractEventBus | None = None) -> None:
         self._log = run_log
         self._clock = clock
+        self._events = events or NullEventBus()
 
     def add(self, schedule: Schedule, *, from_text: bool = False) -> ScheduleView:
         """Check cron, zone, retries and parameters against the notebook, then store it from now on."""
@@ -31,17 +33,23 @@ class ScheduleService:
         notebook = str(Path(schedule.notebook).expanduser().resolve())
         checked = check_schedule(schedule.but(notebook=notebook, created=now), now, from_text=from_text)
         self._log.add_schedule(checked)
+        self._events.publish("schedule.changed", schedule=checked.name, change="added")
         return self._view(checked, now)
 
     def pause(self, name: str) -> Schedule:
-        return self._log.update_schedule(name, paused=True)
+        schedule = self._log.update_schedule(name, paused=True)
+        self._events.publish("schedule.changed", schedule=name, change="paused")
+        return schedule
 
     def resume(self, name: str) -> Schedule:
         """Fire again from now on: the times that passed while paused do not fire."""
-        return self._log.update_schedule(name, paused=False, last_due=self._clock())
+        schedule = self._log.update_schedule(name, paused=False, last_due=self._clock())
+        self._events.publish("schedule.changed", schedule=name, change="resumed")
+        return schedule
 
     def remove(self, name: str) -> None:
         self._log.remove_schedule(name)
+        self._events.publish("schedule.changed", schedule=name, change="removed")
 
     def get(self, name: str) -> ScheduleView:
         return self._view(self._log.get_schedule(name), self._clock())

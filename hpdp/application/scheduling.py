@@ -123,7 +123,9 @@ class Scheduler:
             schedule=schedule.name,
             timeout_s=schedule.timeout_s,
         )
-        return [self.service.submit(request)]
+        record = self.service.submit(request)
+        self.ctx.events.publish("schedule.fired", schedule=schedule.name, run_id=record.id)
+        return [record]
 
     def _still_running(self, name: str) -> bool:
         return any(

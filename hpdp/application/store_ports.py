@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,13 +43,23 @@ class AbstractBatch(ABC):
         self, table: str, data: Any, mode: str | WriteMode = WriteMode.APPEND, key: str | Sequence[str] | None = None
     ) -> WriteResult:
         parsed = WriteMode.parse(mode)
-        return self._write(table_name(table), data, parsed, merge_keys(parsed, key))
+        name = table_name(table)
+        result = self._write(name, data, parsed, merge_keys(parsed, key))
+        self.touched.add(name)
+        return result
+
+    @property
+    def touched(self) -> set[str]:
+        """The tables this batch writes or drops."""
+        return self.__dict__.setdefault("_touched", set())
 
     @abstractmethod
     def _write(self, table: str, data: Any, mode: WriteMode, keys: tuple[str, ...]) -> WriteResult: ...
 
     def drop(self, table: str) -> None:
-        self._drop(table_name(table))
+        name = table_name(table)
+        self._drop(name)
+        self.touched.add(name)
 
     @abstractmethod
     def _drop(self, table: str) -> None: ...
@@ -111,8 +121,58 @@ class AbstractSession(ABC):
     @abstractmethod
     def tables(self) -> list[TableInfo]: ...
 
+    # -- pages of one table (dashboards and APIs read tables a page at a time) -------------------------
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, type) of each column of a table, in order."""
+        return self._columns(table_name(table))
+
+    def _columns(self, table: str) -> list[tuple[str, str]]:
+        data = self._read(table, OutputFormat.ARROW)
+        return [(f.name, str(f.type)) for f in data.schema]
+
+    def count(self, table: str) -> int:
+        return self._count(table_name(table))
+
+    def _count(self, table: str) -> int:
+        return int(self._read(table, OutputFormat.ARROW).num_rows)
+
+    def page(
+        self,
+        table: str,
+        *,
+        limit: int,
+        offset: int = 0,
+        columns: Sequence[str] | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+    ) -> pa.Table:
+        """Rows `offset` to `offset + limit` of a table (in `order_by` order when given), only those read."""
+        if limit < 0 or offset < 0:
+            raise InvalidInputError(f"A page needs a limit and offset of 0 or more, not {limit} and {offset}.")
+        name = table_name(table)
+        known = [c for c, _ in self._columns(name)]
+        wanted = list(columns) if columns else known
+        unknown = [c for c in [*wanted, *([order_by] if order_by else [])] if c not in known]
+        if unknown:
+            raise InvalidInputError(
+                f"Table {name!r} has no column {unknown[0]!r}; its columns are {', '.join(known)}.",
+                code="column_not_found",
+            )
+        return self._page(name, limit, offset, wanted, order_by, descending)
+
+    def _page(
+        self, table: str, limit: int, offset: int, columns: list[str], order_by: str | None, descending: bool
+    ) -> pa.Table:
+        data = self._read(table, OutputFormat.ARROW).select(columns)
+        if order_by:
+            data = data.sort_by([(order_by, "descending" if descending else "ascending")])
+        return data.slice(offset, limit)
+
     def close(self) -> None:  # noqa: B027 - sessions without a connection of their own have nothing to end
         """End the session; a query still running in it is cancelled."""
+
+    def cancel(self) -> None:  # noqa: B027 - sessions without a connection of their own have nothing to stop
+        """From another thread: stop the session's running query and its streams; the session ends."""
 
     def __enter__(self) -> AbstractSession:
         return self
@@ -164,6 +224,13 @@ class AbstractStore(ABC):
         """Group writes into one atomic commit (one snapshot where the engine keeps them)."""
         with self._batch() as batch:
             yield batch
+        for listener in list(self.commit_listeners):
+            listener(sorted(batch.touched))
+
+    @property
+    def commit_listeners(self) -> list[Callable[[list[str]], None]]:
+        """Called after each committed batch with the tables it wrote (a server publishes events from here)."""
+        return self.__dict__.setdefault("_commit_listeners", [])
 
     @abstractmethod
     def _batch(self) -> Any: ...
@@ -271,6 +338,17 @@ class SupportsSnapshots(ABC):
     def current_snapshot(self) -> int: ...
 
 
+class SupportsReadOnly(ABC):
+    """Capability: the same data opened a second time by a locked-down engine that cannot change anything.
+
+    SQL from outside (an API, a dashboard's SQL box) runs there: the engine itself refuses writes, file access
+    beyond the store's own files, extensions and settings.
+    """
+
+    @abstractmethod
+    def read_only(self) -> AbstractStore: ...
+
+
 class StoreOptions:
     """What every store factory receives from the composition root."""
 
@@ -280,8 +358,13 @@ class StoreOptions:
         extension_dir: Path,
         url: str | None = None,
         data_path: Path | None = None,
+        read_only: bool = False,
     ) -> None:
         self.home = home
         self.extension_dir = extension_dir
         self.url = url
         self.data_path = data_path
+        self.read_only = read_only
+
+    def as_read_only(self) -> StoreOptions:
+        return StoreOptions(self.home, self.extension_dir, self.url, self.data_path, read_only=True)

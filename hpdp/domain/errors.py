@@ -137,6 +137,16 @@ class QueryCancelledError(HpdpError):
     kind, code = ErrorKind.FAILED_TASK, "query_cancelled"
 
 
+class ReadOnlyStatementError(InvalidInputError):
+    """A statement refused by a read-only store: it would change data, read files or change settings."""
+
+    code = "read_only_statement"
+
+
+class QueryTimeoutError(HpdpError):
+    kind, code = ErrorKind.FAILED_TASK, "query_timeout"
+
+
 class WriteError(TaskFailedError):
     """A write was refused or failed; the table is unchanged."""
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from hpdp.application.cells import AbstractCellRunner
 from hpdp.application.clock import Clock, utcnow
+from hpdp.application.events import AbstractEventBus, EventFeed
 from hpdp.application.lazy import Lazy
 from hpdp.application.ports import AbstractProcessor
-from hpdp.application.store_ports import AbstractStore
+from hpdp.application.store_ports import AbstractStore, SupportsSnapshots
 from hpdp.application.workbench import Workbench
 from hpdp.infrastructure.parts import build_ingestion, build_store, snapshot_reader, writable_home
 from hpdp.infrastructure.registries import Registries
@@ -26,6 +27,7 @@ from hpdp.infrastructure.settings import Settings, load_settings
 if TYPE_CHECKING:
     from hpdp.application.experiments import ExperimentService
     from hpdp.application.ingestion import IngestionService, SourceFactory
+    from hpdp.application.queries import QueryService
     from hpdp.application.runs import RunService
     from hpdp.application.runs_ports import (
         AbstractNotifier,
@@ -68,10 +70,15 @@ class Container:
         self._pool_size = self.settings.run_pool_size if pool_size is None else pool_size
         self._worker = worker
         self._tracker_in_child = tracker_in_child
-        self._store = Lazy(lambda: store or build_store(self.settings, self.registries))
+        self._store = Lazy(lambda: self._announcing(store or build_store(self.settings, self.registries)))
+        self._events = Lazy(self._build_events)
+        self._feed = Lazy(lambda: EventFeed(self._events.get()))
+        self._queries = Lazy(self._build_queries)
         self._processor = Lazy(lambda: processor or self.registries.processors.get(self.settings.processor_engine)())
         self._ingestion = Lazy(
-            lambda: build_ingestion(self.settings, self.registries, self._store.get(), open_source, clock)
+            lambda: build_ingestion(
+                self.settings, self.registries, self._store.get(), open_source, clock, self._events.get
+            )
         )
         self._run_log = Lazy(lambda: run_log or self.registries.run_logs.get(self.settings.run_log)(self.run_options))
         self._runs = Lazy(lambda: self._build_runs(runner, tracker, queue, notifier))
@@ -92,6 +99,10 @@ class Container:
 
     def close(self) -> None:
         """Close what was built: the workbench (with its store), the run service (with its run log)."""
+        if self._feed.built:
+            self._feed.get().close()
+        if self._queries.built:
+            self._queries.get().close()
         if self._runs.built:
             self._runs.get().close()
         elif self._run_log.built:
@@ -100,6 +111,8 @@ class Container:
             self._workbench.get().close()
         elif self._store.built:
             self._store.get().close()
+        if self._events.built:
+            self._events.get().close()
 
     def __enter__(self) -> Container:
         return self.start()
@@ -128,7 +141,7 @@ class Container:
         from hpdp.application.schedules import ScheduleService
 
         """Schedules need only the run log: no queue, runner or tracker is built."""
-        return ScheduleService(self._run_log.get(), self.clock)
+        return ScheduleService(self._run_log.get(), self.clock, self._events.get())
 
     def scheduler(self) -> Scheduler:
         from hpdp.application.scheduling import Scheduler
@@ -139,6 +152,18 @@ class Container:
         from hpdp.application.experiments import ExperimentService
 
         return ExperimentService(self.runs())
+
+    def events(self) -> AbstractEventBus:
+        """The workspace's event bus (HPDP_EVENTS): what every process of it publishes."""
+        return self._events.get()
+
+    def event_feed(self) -> EventFeed:
+        """One reader of the bus for this process; servers subscribe their pages and sockets to it."""
+        return self._feed.get()
+
+    def queries(self) -> QueryService:
+        """Reads for dashboards and APIs: table pages, and outside SQL run read-only with limits."""
+        return self._queries.get()
 
     def cell_runner_factory(self) -> Callable[[AbstractStore], AbstractCellRunner]:
         """The runner of SQL cells for a store (HPDP_CELL_RUNNER); the magic's cell service is built with it."""
@@ -166,6 +191,31 @@ class Container:
             tracker_in_child=self._tracker_in_child,
             webhook_url=s.webhook_url,
         )
+
+    def _build_events(self) -> AbstractEventBus:
+        from hpdp.application.events import EventOptions
+
+        s = self.settings
+        options = EventOptions(writable_home(s.resolved_home()), s.redis_url, s.queue_name, self.clock)
+        bus: AbstractEventBus = self.registries.event_buses.get(s.resolved_events())(options)
+        return bus
+
+    def _build_queries(self) -> QueryService:
+        from hpdp.application.queries import QueryLimits, QueryService
+
+        s = self.settings
+        return QueryService(self._store.get(), QueryLimits(s.query_max_rows, s.query_timeout_s))
+
+    def _announcing(self, store: AbstractStore) -> AbstractStore:
+        """Every committed write publishes `snapshot.created` (the bus is built on the first write)."""
+
+        def announce(tables: list[str]) -> None:
+            shown = [t for t in tables if not t.startswith("_hpdp_")] or tables
+            snapshot = store.current_snapshot() if isinstance(store, SupportsSnapshots) else None
+            self._events.get().publish("snapshot.created", tables=",".join(shown), snapshot=snapshot)
+
+        store.commit_listeners.append(announce)
+        return store
 
     def _build_workbench(self) -> Workbench:
         return Workbench(
@@ -212,5 +262,6 @@ class Container:
             heartbeat_s=s.run_heartbeat_s,
             stale_after_s=s.run_stale_after_s,
             clock=self.clock,
+            events=self._events.get(),
         )
         return RunService(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from hpdp.infrastructure.registries import Registries
 from hpdp.infrastructure.settings import Settings
 
 if TYPE_CHECKING:
+    from hpdp.application.events import AbstractEventBus
     from hpdp.application.ingestion import IngestionService, SourceFactory
     from hpdp.application.runs import SnapshotReader
 
@@ -57,13 +59,15 @@ def build_ingestion(
     store: AbstractStore,
     open_source: SourceFactory | None = None,
     clock: Clock = utcnow,
+    events: Callable[[], AbstractEventBus] | None = None,
 ) -> IngestionService:
     sources = registries.sources
     from hpdp.application.ingestion import IngestionService
     from hpdp.infrastructure.catalog import catalog_reader
 
     catalog = catalog_reader(settings.resolved_sources_file(), sources.names)
-    return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)), clock)
+    bus = events() if events is not None else None
+    return IngestionService(store, catalog, open_source or (lambda spec: sources.get(spec.kind)(spec)), clock, bus)
 
 
 def snapshot_reader(settings: Settings, registries: Registries) -> SnapshotReader:

@@ -51,6 +51,15 @@ class Settings(BaseModel):
     run_log: str = Field(default="sqlite", description="run log: sqlite (runs.sqlite in HPDP_HOME)")
     notifier: str = Field(default="webhook", description="failure notices (webhook: to HPDP_WEBHOOK_URL if set)")
     cell_runner: str = Field(default="duckdb", description="runner of SQL cells in notebooks")
+    # serving
+    events: str | None = Field(default=None, description="event bus: local (events.sqlite) or redis; as the queue")
+    serve_host: str = Field(default="127.0.0.1", description="address of hpdp serve (beyond loopback: token)")
+    serve_port: int = Field(default=8080, ge=0, le=65535, description="port of the dashboards and APIs")
+    serve_token: str | None = Field(default=None, description="bearer token every endpoint asks for when set")
+    flight_port: int = Field(default=8815, ge=0, le=65535, description="port of the Arrow Flight endpoint")
+    transfer: str = Field(default="flight", description="how hpdp.connect moves rows: flight or json")
+    query_max_rows: int = Field(default=100_000, ge=1, description="rows one API query returns at most")
+    query_timeout_s: float = Field(default=30.0, gt=0, description="an API query running longer is cancelled")
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**{**_environment(type(self).model_fields), **values})
@@ -60,7 +69,7 @@ class Settings(BaseModel):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("run_log", "notifier", "cell_runner", mode="before")
+    @field_validator("run_log", "notifier", "cell_runner", "events", "transfer", mode="before")
     @classmethod
     def _lower_names(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -88,6 +97,10 @@ class Settings(BaseModel):
             return venv_dir
         except OSError:
             return self.resolved_home() / "duckdb_extensions"
+
+    def resolved_events(self) -> str:
+        """The event bus follows the queue unless set: workers on other hosts publish where the server reads."""
+        return self.events or ("redis" if self.queue == "redis" else "local")
 
     def resolved_tracking_uri(self) -> str:
         return self.mlflow_tracking_uri or f"sqlite:///{self.resolved_home() / 'mlflow.db'}"

@@ -67,12 +67,25 @@ class DuckDBEngineStore(AbstractStore):
         try:
             self.retrying(self._attach)
             self._con.execute(f"USE {CATALOG}")
+            if options.read_only:
+                extensions.lock_down(self._con, self._own_paths())
         except BaseException:
             self._con.close()
             raise
 
     def _attach(self) -> None:
         raise NotImplementedError
+
+    # -- a locked-down second opening (engines that allow one add SupportsReadOnly) --------------------
+    def _read_only_option(self) -> str:
+        return ", READ_ONLY" if self.options.read_only else ""
+
+    def _own_paths(self) -> list[Path]:
+        """Files and folders the engine itself must still read when locked down."""
+        return []
+
+    def _reopen_read_only(self) -> DuckDBEngineStore:
+        return type(self)(self.options.as_read_only())
 
     # -- cursors and sessions -----------------------------------------------------------------------
     def _cursor(self) -> duckdb.DuckDBPyConnection:

@@ -14,7 +14,7 @@ from hpdp.adapters.stores import extensions
 from hpdp.adapters.stores.base import DuckDBEngineStore
 from hpdp.adapters.stores.postgres import libpq_dsn, probe
 from hpdp.adapters.stores.sql import CATALOG, literal
-from hpdp.application.store_ports import StoreOptions, SupportsSnapshots
+from hpdp.application.store_ports import StoreOptions, SupportsReadOnly, SupportsSnapshots
 from hpdp.domain.errors import HpdpError, SnapshotNotFoundError
 from hpdp.domain.model import Snapshot
 
@@ -47,12 +47,13 @@ def _in_wal_mode(path: Path) -> bool:
     return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
-class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
+class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
     engine = "ducklake"
     extensions_needed = ("ducklake", "sqlite")
     parquet_compression = "lz4_raw"
 
     def __init__(self, options: StoreOptions) -> None:
+        self._catalog_file: Path | None = None
         self._snapshot_lock = threading.Lock()
         self._snapshot_users: dict[int, int] = {}  # attached snapshot -> sessions reading it
         super().__init__(options)
@@ -68,7 +69,9 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
         else:
             path = self.options.home / "lake" / "catalog.sqlite"
             path.parent.mkdir(parents=True, exist_ok=True)
-        write_ahead_log(path)
+        if not self.options.read_only:
+            write_ahead_log(path)
+        self._catalog_file = path
         return f"ducklake:sqlite:{path}"
 
     def _data_path(self) -> str:
@@ -79,8 +82,16 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots):
     def _attach(self) -> None:
         self._location_sql = literal(self._location())
         self._options_sql = f"DATA_PATH {literal(self._data_path())}"
-        self._con.execute(f"ATTACH {self._location_sql} AS {CATALOG} ({self._options_sql})")
-        self._set_default_options()
+        self._con.execute(f"ATTACH {self._location_sql} AS {CATALOG} ({self._options_sql}{self._read_only_option()})")
+        if not self.options.read_only:
+            self._set_default_options()
+
+    def read_only(self) -> DuckLakeStore:
+        return self._reopen_read_only()  # type: ignore[return-value]
+
+    def _own_paths(self) -> list[Path]:
+        catalog = getattr(self, "_catalog_file", None)
+        return [Path(self._data_path()), *([catalog.parent] if catalog is not None else [])]
 
     def _set_default_options(self) -> None:
         """New lakes write LZ4 Parquet: smaller than snappy and about 10% faster to read back."""

@@ -7,9 +7,10 @@ from collections.abc import Callable, Collection
 
 import duckdb
 
-from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError, first_line
+from hpdp.domain.errors import HpdpError, QueryError, ReadOnlyStatementError, UnknownTableError, first_line
 
 _MISSING_TABLE = re.compile(r"Table with name (\S+) does not exist")
+_REFUSED = ("read-only mode", "the configuration has been locked", "file system operations are disabled")
 
 
 def translate(
@@ -20,6 +21,12 @@ def translate(
     `known` gives the user's own tables and views: a suggestion for a missing table names only one of them.
     """
     text = str(exc).strip()
+    if isinstance(exc, duckdb.PermissionException) or any(words in text for words in _REFUSED):
+        return ReadOnlyStatementError(
+            "This SQL runs read-only: it may query the store's tables but not change data or settings, "
+            "read or write files, or load extensions.",
+            detail=text,
+        )
     missing = _MISSING_TABLE.search(text)
     if missing and isinstance(exc, duckdb.CatalogException):
         name = table or missing.group(1)

@@ -38,3 +38,16 @@ def load(con: duckdb.DuckDBPyConnection, name: str, extension_dir: Path) -> None
             from duckdb_extensions import import_extension
 
             import_extension(name, con=con)
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, own_paths: list[Path]) -> None:
+    """No file access beyond `own_paths`, no extensions to install or load, no setting to change."""
+    folders = [str(p) + "/" for p in own_paths if p.is_dir()]
+    files = [str(p) for p in own_paths if not p.is_dir()]
+    if folders:
+        con.execute("SET allowed_directories = ?", [folders])
+    if files:
+        con.execute("SET allowed_paths = ?", [files])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET lock_configuration = true")

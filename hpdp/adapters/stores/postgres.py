@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
+from hpdp.application.store_ports import SupportsReadOnly
 from hpdp.domain.errors import ConfigError, StoreUnavailableError
 
 CONNECT_TIMEOUT_S = 5
@@ -57,7 +58,7 @@ def probe(url: str) -> None:
         ) from None
 
 
-class PostgresStore(DuckDBEngineStore):
+class PostgresStore(DuckDBEngineStore, SupportsReadOnly):
     engine = "postgres"
     extensions_needed = ("postgres",)
     schema = "public"
@@ -69,10 +70,13 @@ class PostgresStore(DuckDBEngineStore):
         dsn = libpq_dsn(url)
         probe(url)
         try:
-            self._con.execute(f"ATTACH {literal(dsn)} AS {CATALOG} (TYPE postgres)")
+            self._con.execute(f"ATTACH {literal(dsn)} AS {CATALOG} (TYPE postgres{self._read_only_option()})")
         except Exception as exc:
             first = str(exc).strip().splitlines()[0]
             raise StoreUnavailableError(f"Could not open PostgreSQL at {mask(url)}: {first}") from None
+
+    def read_only(self) -> PostgresStore:
+        return self._reopen_read_only()  # type: ignore[return-value]
 
     def refresh_catalog(self, cursor: Any) -> None:
         # DuckDB caches PostgreSQL's schema; other clients (or a rollback) may have changed it.

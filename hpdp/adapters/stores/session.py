@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import duckdb
 
 from hpdp.adapters.stores.errors import translate, user_relations
-from hpdp.adapters.stores.sql import CATALOG, INTERNAL_PREFIX, convert, literal, quote
+from hpdp.adapters.stores.sql import CATALOG, INTERNAL_PREFIX, convert, literal, quote, quote_part
 from hpdp.application.store_ports import AbstractSession, closing_reader
-from hpdp.domain.errors import HpdpError, QueryError, StoreUnavailableError, UnknownTableError
+from hpdp.domain.errors import HpdpError, QueryCancelledError, QueryError, StoreUnavailableError, UnknownTableError
 from hpdp.domain.model import OutputFormat, TableInfo
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class DuckDBSession(AbstractSession):
         self._state = threading.Lock()
         self._busy = False
         self._closed = False
+        self._interrupted = False
+        self._streams: list[DuckDBSession] = []  # sessions behind the streams this one handed out
 
     # -- running and cancelling ---------------------------------------------------------------------
     @contextmanager
@@ -67,9 +69,12 @@ class DuckDBSession(AbstractSession):
             if self._closed:
                 raise StoreUnavailableError("The store was closed; open it again to run queries.")
             self._busy = True
+            self._interrupted = False
         try:
             yield self.cursor
         except duckdb.InterruptException as exc:
+            if self._interrupted:
+                raise QueryCancelledError("The query was cancelled.", detail=str(exc)) from None
             raise self._cancelled(exc) from None
         finally:
             with self._state:
@@ -79,16 +84,36 @@ class DuckDBSession(AbstractSession):
                 self._close_cursor()
 
     def cancel(self) -> None:
-        """Interrupt a running query (the session then ends), or end an idle session now."""
+        """Interrupt a running query and the streams this session handed out (the session then ends), or
+        end an idle session now."""
         with self._state:
+            streams, self._streams = self._streams, []
             if self._closed and not self._busy:
-                return
-            self._closed = True
-            busy = self._busy
+                busy = None
+            else:
+                self._closed = True
+                busy = self._busy
+        for stream in streams:
+            stream.interrupt()
         if busy:
             self.cursor.interrupt()
-        else:
+        elif busy is not None:
             self._close_cursor()
+
+    def interrupt_query(self) -> None:
+        """Stop the statement running now (the session stays open); it ends as cancelled."""
+        with self._state:
+            busy = self._busy and not self._closed
+            self._interrupted = busy
+        if busy:
+            self.cursor.interrupt()
+
+    def interrupt(self) -> None:
+        """Stop a stream's query where it is; reading on then fails, and closing the reader ends the session."""
+        with self._state:
+            if self._closed:
+                return
+        self.cursor.interrupt()
 
     def close(self) -> None:
         with self._state:
@@ -182,6 +207,9 @@ class DuckDBSession(AbstractSession):
     def _stream_on_own_cursor(self, query: str, params: Any, batch_rows: int, *, pin: bool) -> pa.RecordBatchReader:
         """Runs on a cursor of its own, which the reader keeps until it is exhausted or closed."""
         reader_session = self.store.session(self.as_of)
+        assert isinstance(reader_session, DuckDBSession)
+        with self._state:
+            self._streams = [s for s in self._streams if not s._closed] + [reader_session]
         try:
             if pin:
                 reader_session._pinned()
@@ -190,6 +218,33 @@ class DuckDBSession(AbstractSession):
             reader_session.close()
             raise
         return closing_reader(reader, reader_session)
+
+    # -- pages --------------------------------------------------------------------------------------
+    def _source(self, table: str) -> str:
+        source = f"{CATALOG}.{quote(table)}" if self._pins else quote(table)
+        return f"{source}{self.store.at_clause(self.as_of)}"
+
+    def _columns(self, table: str) -> list[tuple[str, str]]:
+        query = f"DESCRIBE SELECT * FROM {self._source(table)}"
+        try:
+            rows = self._run(lambda cur: cur.execute(query).fetchall(), table=table)
+        except UnknownTableError as exc:
+            raise self.store.missing_at(table, self.as_of, exc) from exc.__cause__
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def _count(self, table: str) -> int:
+        query = f"SELECT count(*) FROM {self._source(table)}"
+        return int(self._run(lambda cur: cur.execute(query).fetchone()[0], table=table))
+
+    def _page(
+        self, table: str, limit: int, offset: int, columns: list[str], order_by: str | None, descending: bool
+    ) -> pa.Table:
+        order = f" ORDER BY {quote_part(order_by)} {'DESC' if descending else 'ASC'} NULLS LAST" if order_by else ""
+        query = (
+            f"SELECT {', '.join(quote_part(c) for c in columns)} FROM {self._source(table)}{order} "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return self._run(lambda cur: cur.sql(query).to_arrow_table(), table=table)
 
     def tables(self) -> list[TableInfo]:
         self._pinned()

@@ -18,7 +18,12 @@ def literal(text: str) -> str:
 
 
 def quote(name: str) -> str:
-    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+    return ".".join(quote_part(part) for part in name.split("."))
+
+
+def quote_part(name: str) -> str:
+    """One identifier (a column may have a dot in its name)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def convert(rel: duckdb.DuckDBPyRelation | None, format: OutputFormat) -> Any:

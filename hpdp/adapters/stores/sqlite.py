@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from hpdp.adapters.stores.base import CATALOG, DuckDBEngineStore, literal
+from hpdp.application.store_ports import SupportsReadOnly
 
 
-class SQLiteStore(DuckDBEngineStore):
+class SQLiteStore(DuckDBEngineStore, SupportsReadOnly):
     engine = "sqlite"
     extensions_needed = ("sqlite",)
 
@@ -20,4 +21,10 @@ class SQLiteStore(DuckDBEngineStore):
     def _attach(self) -> None:
         path = self._path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG} (TYPE sqlite)")
+        self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG} (TYPE sqlite{self._read_only_option()})")
+
+    def read_only(self) -> SQLiteStore:
+        return self._reopen_read_only()  # type: ignore[return-value]
+
+    def _own_paths(self) -> list[Path]:
+        return [self._path()]

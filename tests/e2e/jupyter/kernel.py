@@ -71,6 +71,38 @@ class Kernel:
             reply = self.kc.get_shell_msg(timeout=timeout)
         return Reply(reply["content"]["status"], outputs)
 
+    def run_and_interrupt(self, code: str, cpu_s: float = 0.5, timeout: float = 120) -> tuple[Reply, float]:
+        """Run `code`, and once the kernel has spent `cpu_s` of CPU on it, press stop; the reply, and the
+        seconds from the interrupt to the kernel being idle again."""
+        import time
+
+        import psutil
+
+        process = psutil.Process(self.km.provisioner.process.pid)  # type: ignore[union-attr]
+        before = sum(process.cpu_times()[:2])
+        msg_id = self.kc.execute(code)
+        deadline = time.monotonic() + timeout
+        while sum(process.cpu_times()[:2]) - before < cpu_s:
+            assert time.monotonic() < deadline, "the cell never got busy"
+            time.sleep(0.05)
+        pressed = time.monotonic()
+        self.km.interrupt_kernel()
+        outputs: list[dict[str, Any]] = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content["execution_state"] == "idle":
+                break
+            if kind in ("display_data", "execute_result", "stream", "error"):
+                outputs.append({"type": kind, **content})
+        took = time.monotonic() - pressed
+        reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = self.kc.get_shell_msg(timeout=timeout)
+        return Reply(reply["content"]["status"], outputs), took
+
     def close(self) -> None:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)

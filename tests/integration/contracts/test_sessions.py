@@ -10,7 +10,9 @@ import pyarrow as pa
 import pytest
 
 from hpdp.domain.errors import (
+    InvalidInputError,
     QueryCancelledError,
+    ReadOnlyStatementError,
     SnapshotNotFoundError,
     StoreUnavailableError,
     UnknownTableError,
@@ -171,3 +173,32 @@ def test_writers_in_threads_lose_and_duplicate_no_rows(store):
         list(pool.map(write, range(3)))
     got = store.sql("SELECT who, i, count(*) AS n FROM events GROUP BY ALL ORDER BY ALL").to_pylist()
     assert got == [{"who": w, "i": i, "n": 10} for w in range(3) for i in range(5)]
+
+
+def test_a_session_reads_a_table_a_page_at_a_time(store):
+    store.write("pages", {"n": list(range(50)), "odd col.name": [f"v{i}" for i in range(50)]})
+    with store.session() as session:
+        assert session.count("pages") == 50
+        assert [c for c, _ in session.columns("pages")] == ["n", "odd col.name"]
+        page = session.page("pages", limit=5, offset=10, order_by="n", descending=True, columns=["odd col.name"])
+        assert page.column("odd col.name").to_pylist() == ["v39", "v38", "v37", "v36", "v35"]
+        assert session.page("pages", limit=10, offset=45, order_by="n").column("n").to_pylist() == [45, 46, 47, 48, 49]
+        with pytest.raises(InvalidInputError, match="has no column 'missing'"):
+            session.page("pages", limit=1, columns=["missing"])
+
+
+def test_a_locked_down_second_opening_reads_and_refuses_writes(case, store):
+    from hpdp.application.store_ports import SupportsReadOnly
+
+    if not isinstance(store, SupportsReadOnly):
+        assert case.name in ("duckdb", "memory")  # a file one process holds, or memory: no second opening
+        return
+    store.write("ro", {"x": [1, 2]})
+    locked = store.read_only()
+    try:
+        assert locked.sql("SELECT sum(x) AS s FROM ro", format="arrow").column("s").to_pylist() == [3]
+        with pytest.raises(ReadOnlyStatementError):
+            locked.sql("DELETE FROM ro")
+    finally:
+        locked.close()
+    assert store.sql("SELECT count(*) AS n FROM ro", format="arrow").column("n").to_pylist() == [2]
