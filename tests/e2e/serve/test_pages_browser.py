@@ -121,3 +121,11 @@ def hpdp(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
     env: dict[str, Any] = {k: v for k, v in os.environ.items() if not k.startswith("HPDP_")}
     env.update(HPDP_HOME=str(site.home), COLUMNS="300")
     return subprocess.run([sys.executable, "-m", "hpdp", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_schedule_added_by_another_process_appears_without_reloading(site: Site, page: Page) -> None:
+    open_page(page, f"{site.url}/schedules")
+    expect(page.get_by_text("New schedule")).to_be_visible()
+    added = hpdp(site, "schedule", "add", "from-the-cli", "--notebook", str(site.notebook), "--cron", "0 6 * * *")
+    assert added.returncode == 0, added.stderr
+    expect(page.locator(".tabulator-cell", has_text="from-the-cli")).to_be_visible(timeout=30_000)

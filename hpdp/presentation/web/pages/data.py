@@ -15,7 +15,6 @@ import pyarrow as pa
 from hpdp.domain.errors import UnsupportedError
 from hpdp.presentation.web.pages.layout import frame
 from hpdp.presentation.web.pages.profile import profile_view
-from hpdp.presentation.web.pages.reading import queries
 from hpdp.presentation.web.pages.widgets import Live, Notice, guarded, records_table, when
 
 LATEST = "latest"
@@ -23,7 +22,7 @@ NO_ORDER = "(table order)"
 
 
 def table_names(container: Any) -> list[str]:
-    return [getattr(t, "name", t) for t in queries(container).tables()]
+    return [getattr(t, "name", t) for t in container.queries().tables()]
 
 
 def snapshot_options(container: Any, table: str | None) -> dict[str, int | None]:
@@ -98,7 +97,7 @@ class Browser:
         name = self.table.value
         if not name:
             return
-        q = queries(self.container)
+        q = self.container.queries()
         columns = q.schema(name, as_of=self.as_of)
         self.schema.value = pd.DataFrame(columns, columns=["column", "type"])
         with pn.io.hold():
@@ -122,7 +121,7 @@ class Browser:
         self._snapshots = snapshot_options(self.container, self.table.value)
         self.snapshot.options = list(self._snapshots)
         if self.as_of is None:
-            self.total = queries(self.container).count(self.table.value)
+            self.total = self.container.queries().count(self.table.value)
             self._show_position(len(self.grid.value))
 
     def load(self) -> None:
@@ -132,7 +131,7 @@ class Browser:
         number = min(max(1, self.number.value), self.pages)
         size = self.size.value
         order = None if self.order.value == NO_ORDER else self.order.value
-        rows = queries(self.container).page(
+        rows = self.container.queries().page(
             name,
             as_of=self.as_of,
             limit=size,
@@ -200,7 +199,7 @@ class SqlBox:
             self.notice.error("Write a query first.")
             return
         started = time.perf_counter()
-        result = queries(self.container).sql(text, limit=self.limit.value)
+        result = self.container.queries().sql(text, limit=self.limit.value)
         seconds = time.perf_counter() - started
         self.result = result
         self.grid.value = pandas(result)

@@ -87,10 +87,7 @@ class Live:
         self.refresh = refresh
         self._count = 0
         self._shown = 0
-        self._unsubscribe: Callable[[], None] | None = None
-        feed = getattr(container, "event_feed", None)
-        if feed is not None:
-            self._unsubscribe = feed().subscribe(self._on_event)
+        self._unsubscribe: Callable[[], None] | None = container.event_feed().subscribe(self._on_event)
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.add_periodic_callback(self._tick, period=period_ms)
             pn.state.on_session_destroyed(lambda context: self.close())
