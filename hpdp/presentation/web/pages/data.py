@@ -156,8 +156,8 @@ class Browser:
 
     def view(self) -> pn.Column:
         return pn.Column(
-            pn.Row(self.table, self.snapshot, self.order, self.descending, self.size),
-            pn.Row(self.first, self.previous, self.number, self.next, self.last, self.position),
+            pn.Row(self.table, self.snapshot, self.order, self.descending),
+            pn.Row(self.first, self.previous, self.number, self.next, self.last, self.size, self.position),
             self.grid,
             sizing_mode="stretch_width",
         )
@@ -250,7 +250,7 @@ def page(container: Any) -> pn.template.BaseTemplate:
         ("Schema", browser.schema),
         ("Profile", profile),
         ("SQL", sql.view()),
-        dynamic=False,
+        dynamic=True,  # a tab's widgets go to the browser when it is opened: the rows show sooner
         sizing_mode="stretch_width",
     )
     return frame("/data", notice, tabs)

@@ -136,6 +136,8 @@ def page(container: Any) -> pn.template.BaseTemplate:
         names = [r["source"] for r in rows]
         if list(ingest.source.options) != names:
             ingest.source.options = names
+            if ingest.source.value not in names:
+                ingest.source.value = names[0] if names else None
         loads = history(container)
         failures.value = loads[loads["status"] == "failed"][["source", "started", "rows", "pages", "error"]]
         chart.objects = [charts(loads)]
