@@ -69,7 +69,11 @@ def create_app(
         return RedirectResponse("/", status_code=303)  # type: ignore[return-value]
 
     if pages is not None:
+        api_routes = set(map(id, app.routes))
         pages(app)
+        for route in app.routes:  # the dashboards' own routes are not part of the API's schema
+            if id(route) not in api_routes and hasattr(route, "include_in_schema"):
+                route.include_in_schema = False
     # Outermost last: CORS answers a browser's preflight before the token gate asks for the token.
     if settings.serve_token:
         app.add_middleware(TokenGate, token=settings.serve_token)
