@@ -38,6 +38,7 @@ bench: setup
 	.ci/with-servers $(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/magic.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/serve.py
 	$(BIN)/python benchmarks/runs.py
 
 clean:

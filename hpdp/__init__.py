@@ -3,6 +3,7 @@
 import hpdp
 hp = hpdp.open()
 hp.sql("SELECT 42")
+remote = hpdp.connect("http://host:8080", token="...")  # the same calls on a server's store
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hpdp.application.transfer import AbstractTransfer
     from hpdp.application.workbench import Workbench
 
-__all__ = ["__version__", "load_ipython_extension", "log_metric", "open"]
+__all__ = ["__version__", "connect", "load_ipython_extension", "log_metric", "open"]
 __version__ = "0.1.0"
 
 
@@ -22,6 +24,17 @@ def open(**settings: Any) -> Workbench:
     from hpdp.infrastructure.settings import load_settings
 
     return bootstrap(load_settings(**settings))
+
+
+def connect(url: str, *, token: str | None = None, transfer: str | None = None, **options: Any) -> AbstractTransfer:
+    """A workbench on a remote hpdp server (`hpdp serve`): `.tables()`, `.table()`, `.sql()`, `.write()`.
+
+    `transfer`: "flight" (Arrow Flight, the default) or "json" (the HTTP API), else HPDP_TRANSFER; options:
+    `flight_url`, `format` (polars, pandas or arrow), `timeout_s`.
+    """
+    from hpdp.infrastructure.remote import connect as _connect
+
+    return _connect(url, token=token, transfer=transfer, **options)
 
 
 def load_ipython_extension(ip: Any) -> None:

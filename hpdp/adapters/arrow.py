@@ -1,10 +1,11 @@
-"""Bring Arrow, Polars, Pandas or plain Python data to one Arrow table."""
+"""Bring Arrow, Polars, Pandas or plain Python data to one Arrow table, and an Arrow table back to them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from hpdp.domain.errors import InvalidWriteError
+from hpdp.domain.model import OutputFormat
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -38,3 +39,14 @@ def to_arrow(data: Any) -> pa.Table:
         hint="pass an Arrow table, a Polars or Pandas DataFrame, a list of dicts or a dict of columns.",
         code="write_data_unsupported",
     )
+
+
+def from_arrow(table: pa.Table, format: OutputFormat) -> Any:
+    """An Arrow table as the requested result type (the store's own results come from DuckDB instead)."""
+    if format is OutputFormat.POLARS:
+        import polars as pl
+
+        return pl.from_arrow(table)
+    if format is OutputFormat.PANDAS:
+        return table.to_pandas()
+    return table

@@ -61,6 +61,9 @@ class DuckDBCellRunner(AbstractCellRunner):
     def close(self) -> None:
         self.session.close()
 
+    def interrupt(self) -> None:
+        self.session.interrupt_query()
+
     def _run(
         self, sql: str, namespace: Mapping[str, Any], format: str, as_of: int | None, save: str | None, explain: bool
     ) -> CellResult:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from hpdp.domain.errors import QueryError
+from hpdp.domain.errors import QueryCancelledError, QueryError
 
 CELL_FORMATS = ("polars", "pandas", "arrow", "relation")
 
@@ -58,13 +61,22 @@ class AbstractCellRunner(ABC):
     def close(self) -> None:  # noqa: B027 - runners without a session have nothing to end
         """End the runner's session (saved views and registered frames go with it)."""
 
+    def interrupt(self) -> None:  # noqa: B027 - runners that cannot stop a query let it finish
+        """From another thread: stop the running statement; the cell then fails as cancelled."""
+
 
 class CellService:
-    """What notebook interfaces call: one cell runner, built on first use, closed with the workbench."""
+    """What notebook interfaces call: one cell runner, built on first use, closed with the workbench.
+
+    A cell runs on a worker thread while the caller's thread waits, so that a keyboard interrupt (a kernel's
+    stop button) reaches the caller at once and stops the query in the engine; the cell then fails as
+    cancelled, and the session stays usable.
+    """
 
     def __init__(self, open_runner: Callable[[], AbstractCellRunner]) -> None:
         self._open_runner = open_runner
         self._runner: AbstractCellRunner | None = None
+        self._worker: ThreadPoolExecutor | None = None
 
     @property
     def runner(self) -> AbstractCellRunner:
@@ -82,9 +94,31 @@ class CellService:
         save: str | None = None,
         explain: bool = False,
     ) -> CellResult:
-        return self.runner.run(sql, namespace, format=format, as_of=as_of, save=save, explain=explain)
+        runner = self.runner
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hpdp-cell")
+        job = self._worker.submit(runner.run, sql, namespace, format=format, as_of=as_of, save=save, explain=explain)
+        try:
+            return _wait(job)
+        except KeyboardInterrupt:
+            runner.interrupt()
+            with suppress(QueryCancelledError):
+                job.result()  # the statement stops; a result that came first is dropped
+            raise QueryCancelledError("The query was cancelled.", code="query_interrupted") from None
 
     def close(self) -> None:
         if self._runner is not None:
             self._runner.close()
         self._runner = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=False)
+            self._worker = None
+
+
+def _wait(job: Future[CellResult]) -> CellResult:
+    """The job's result; the wait wakes up often, so a keyboard interrupt is raised here without delay."""
+    while True:
+        try:
+            return job.result(timeout=0.2)
+        except FutureTimeout:
+            continue

@@ -147,6 +147,12 @@ class QueryTimeoutError(HpdpError):
     kind, code = ErrorKind.FAILED_TASK, "query_timeout"
 
 
+class PortUnavailableError(UnavailableError):
+    """A server cannot listen where it was asked to (the port is taken, or the address is not this machine's)."""
+
+    code = "serve_port_unavailable"
+
+
 class WriteError(TaskFailedError):
     """A write was refused or failed; the table is unchanged."""
 

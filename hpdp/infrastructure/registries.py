@@ -35,6 +35,11 @@ RUN_LOGS = {"sqlite": f"{_RUNS}:sqlite_run_log"}
 NOTIFIERS = {"webhook": f"{_RUNS}:webhook_notifier"}
 # Called with the store: the runner of SQL cells in notebooks.
 CELL_RUNNERS = {"duckdb": "hpdp.adapters.cells:DuckDBCellRunner"}
+# Called with TransferOptions: a workbench on a remote hpdp server (hpdp.connect), by HPDP_TRANSFER.
+TRANSFERS = {
+    "flight": "hpdp.adapters.transfer.flight:FlightTransfer",
+    "json": "hpdp.adapters.transfer.json:JsonTransfer",
+}
 # Keyed by store engine, called with StoreOptions: a reader of the current snapshot that does not open the store
 # (None when it cannot; then the store itself is asked).
 EVENT_BUSES = {"local": "hpdp.adapters.events.factories:local_bus", "redis": "hpdp.adapters.events.factories:redis_bus"}
@@ -58,6 +63,7 @@ class Registries:
     cell_runners: Registry = field(
         default_factory=lambda: Registry("hpdp.cell_runners", CELL_RUNNERS, "HPDP_CELL_RUNNER")
     )
+    transfers: Registry = field(default_factory=lambda: Registry("hpdp.transfers", TRANSFERS, "HPDP_TRANSFER"))
     event_buses: Registry = field(default_factory=lambda: Registry("hpdp.event_buses", EVENT_BUSES, "HPDP_EVENTS"))
     snapshot_readers: Registry = field(
         default_factory=lambda: Registry("hpdp.snapshot_readers", SNAPSHOT_READERS, "HPDP_DB_ENGINE")

@@ -17,7 +17,7 @@ import duckdb
 from hpdp.adapters.stores.errors import translate, user_relations
 from hpdp.adapters.stores.sql import CATALOG, INTERNAL_PREFIX, convert, literal, quote, quote_part
 from hpdp.application.store_ports import AbstractSession, closing_reader
-from hpdp.domain.errors import HpdpError, QueryError, StoreUnavailableError, UnknownTableError
+from hpdp.domain.errors import HpdpError, QueryCancelledError, QueryError, StoreUnavailableError, UnknownTableError
 from hpdp.domain.model import OutputFormat, TableInfo
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class DuckDBSession(AbstractSession):
         self._state = threading.Lock()
         self._busy = False
         self._closed = False
+        self._interrupted = False
         self._streams: list[DuckDBSession] = []  # sessions behind the streams this one handed out
 
     # -- running and cancelling ---------------------------------------------------------------------
@@ -68,9 +69,12 @@ class DuckDBSession(AbstractSession):
             if self._closed:
                 raise StoreUnavailableError("The store was closed; open it again to run queries.")
             self._busy = True
+            self._interrupted = False
         try:
             yield self.cursor
         except duckdb.InterruptException as exc:
+            if self._interrupted:
+                raise QueryCancelledError("The query was cancelled.", detail=str(exc)) from None
             raise self._cancelled(exc) from None
         finally:
             with self._state:
@@ -95,6 +99,14 @@ class DuckDBSession(AbstractSession):
             self.cursor.interrupt()
         elif busy is not None:
             self._close_cursor()
+
+    def interrupt_query(self) -> None:
+        """Stop the statement running now (the session stays open); it ends as cancelled."""
+        with self._state:
+            busy = self._busy and not self._closed
+            self._interrupted = busy
+        if busy:
+            self.cursor.interrupt()
 
     def interrupt(self) -> None:
         """Stop a stream's query where it is; reading on then fails, and closing the reader ends the session."""
@@ -225,14 +237,15 @@ class DuckDBSession(AbstractSession):
         return int(self._run(lambda cur: cur.execute(query).fetchone()[0], table=table))
 
     def _page(
-        self, table: str, limit: int, offset: int, columns: list[str], order_by: str | None, descending: bool
+        self, table: str, limit: int, offset: int, columns: list[str] | None, order_by: str | None, descending: bool
     ) -> pa.Table:
         order = f" ORDER BY {quote_part(order_by)} {'DESC' if descending else 'ASC'} NULLS LAST" if order_by else ""
-        query = (
-            f"SELECT {', '.join(quote_part(c) for c in columns)} FROM {self._source(table)}{order} "
-            f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        )
-        return self._run(lambda cur: cur.sql(query).to_arrow_table(), table=table)
+        shown = ", ".join(quote_part(c) for c in columns) if columns else "*"
+        query = f"SELECT {shown} FROM {self._source(table)}{order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        try:
+            return self._run(lambda cur: cur.sql(query).to_arrow_table(), table=table)
+        except UnknownTableError as exc:
+            raise self.store.missing_at(table, self.as_of, exc) from exc.__cause__
 
     def tables(self) -> list[TableInfo]:
         self._pinned()

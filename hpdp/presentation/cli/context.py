@@ -40,6 +40,8 @@ POINTERS: dict[str, str] = {
     "experiment_not_found": "start it with `hpdp experiment run FILE`",
     "source_not_found": "`hpdp sources` lists the sources",
     "merge_key_missing": "pass the key with --key COLUMN",
+    "serve_token_required": "pass --token or set HPDP_SERVE_TOKEN",
+    "serve_port_unavailable": "pass another --port",
 }
 
 # The exit code of each kind of error: 1 for all, as scripts and the tests expect; 130 is an interrupt.

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hpdp.domain.errors import InvalidInputError, UnavailableError, first_line
+from hpdp.application.exposure import check_exposure
+from hpdp.domain.errors import PortUnavailableError, first_line
 from hpdp.presentation.cli.context import container
 
 if TYPE_CHECKING:
@@ -33,11 +34,7 @@ def serve(
     overrides = {"serve_host": host, "serve_port": port, "serve_token": token, "flight_port": flight_port}
     settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     host, token = settings.serve_host, settings.serve_token or None
-    if not token and not is_loopback(host):
-        raise InvalidInputError(
-            f"Serving on {host} reaches other machines, so a token is required: pass --token or set HPDP_SERVE_TOKEN.",
-            code="serve_token_required",
-        )
+    check_exposure(host, token)
     listener = bind(host, settings.serve_port)
     with container(settings=settings) as c:
         c.queries()  # the store opens now, not in the first request
@@ -61,17 +58,6 @@ def serve(
     print("hpdp serve stopped.", flush=True)
 
 
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket, bound before anything starts (port 0: a free one), so the printed URLs are right."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -82,10 +68,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.listen(2048)
     except OSError as exc:
         sock.close()
-        raise UnavailableError(
+        raise PortUnavailableError(
             f"Cannot listen on {host}:{port}: {first_line(exc)}",
             hint="choose another --port or stop the program that holds it.",
-            code="serve_port_unavailable",
         ) from None
     sock.set_inheritable(True)
     return sock

@@ -99,7 +99,8 @@ async def deny(scope: Scope, receive: Receive | None, send: Send) -> None:
             "type": "urn:hpdp:error:token_required",
             "title": "Unauthorized",
             "status": 401,
-            "detail": "This server needs its token: send Authorization: Bearer <token>, or open /?token=<token> once.",
+            "detail": "This server asks for its access token, sent in a bearer Authorization header "
+            "or given once to the dashboard as the address's token parameter.",
             "code": "token_required",
         }
     ).encode()

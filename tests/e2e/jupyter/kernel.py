@@ -55,7 +55,10 @@ class Kernel:
         self.kc.wait_for_ready(timeout=60)
 
     def run(self, code: str, timeout: float = 120) -> Reply:
-        msg_id = self.kc.execute(code)
+        return self._reply(self.kc.execute(code), timeout)
+
+    def _reply(self, msg_id: str, timeout: float) -> Reply:
+        """The outputs of one execution until the kernel is idle again, and its reply."""
         outputs: list[dict[str, Any]] = []
         while True:
             msg = self.kc.get_iopub_msg(timeout=timeout)
@@ -70,6 +73,25 @@ class Kernel:
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = self.kc.get_shell_msg(timeout=timeout)
         return Reply(reply["content"]["status"], outputs)
+
+    def run_and_interrupt(self, code: str, cpu_s: float = 0.5, timeout: float = 120) -> tuple[Reply, float]:
+        """Run `code`, and once the kernel has spent `cpu_s` of CPU on it, press stop; the reply, and the
+        seconds from the interrupt to the kernel being idle again."""
+        import time
+
+        import psutil
+
+        process = psutil.Process(self.km.provisioner.process.pid)  # type: ignore[union-attr]
+        before = sum(process.cpu_times()[:2])
+        msg_id = self.kc.execute(code)
+        deadline = time.monotonic() + timeout
+        while sum(process.cpu_times()[:2]) - before < cpu_s:
+            assert time.monotonic() < deadline, "the cell never got busy"
+            time.sleep(0.05)
+        pressed = time.monotonic()
+        self.km.interrupt_kernel()
+        reply = self._reply(msg_id, timeout)
+        return reply, time.monotonic() - pressed
 
     def close(self) -> None:
         self.kc.stop_channels()

@@ -150,3 +150,23 @@ def test_the_cells_use_the_same_store_as_the_cli(kernel: Kernel, base: Path) -> 
     assert hpdp_sql("SELECT sum(n) AS total FROM shared").split() == ["total", "21"]
     hpdp_sql("INSERT INTO shared VALUES (100)")  # the open notebook does not lock other writers out
     assert "<td>121</td>" in kernel.run("%%sql\nSELECT sum(n) AS total FROM shared").html()
+
+
+def test_the_stop_button_cancels_a_running_query_and_the_kernel_goes_on(kernel: Kernel) -> None:
+    for _ in range(3):
+        reply, took = kernel.run_and_interrupt("%%sql\nSELECT count(*) FROM range(1_000_000_000_000)")
+        assert reply.status == "error"
+        shown = "\n".join(o.get("traceback", [""])[-1] for o in reply.outputs if o["type"] == "error")
+        assert "cancelled" in shown and "Traceback" not in shown, shown
+        after = kernel.run("%%sql\nSELECT count(*) AS n FROM people")
+        assert after.status == "ok" and "<td>3</td>" in after.html()
+    print(f"interrupt to idle: {took:.2f} s")
+
+
+def test_an_interrupted_write_leaves_the_table_as_it_was(kernel: Kernel) -> None:
+    reply, _ = kernel.run_and_interrupt(
+        "%%sql\nINSERT INTO people SELECT range, 'x' FROM range(1_000_000_000_000) WHERE range % 7 = 100"
+    )
+    assert reply.status == "error"
+    after = kernel.run("%%sql\nSELECT count(*) AS n FROM people")
+    assert after.status == "ok" and "<td>3</td>" in after.html()

@@ -78,11 +78,12 @@ def seed(home: Path) -> Path:
 
 
 @contextmanager
-def serve_api(home: Path, token: str | None = TOKEN, **settings: str) -> Iterator[Server]:
+def serve_api(home: Path, token: str | None = TOKEN, *, flight: bool = False, **settings: str) -> Iterator[Server]:
     notebook = seed(home)
     env = env_for(home, tracker="memory", **settings)
     log = home.parent / f"{home.name}-serve.log"
-    args = ["serve", "--port", "0", "--no-flight", *(["--token", token] if token else [])]
+    endpoint = ["--flight-port", "0"] if flight else ["--no-flight"]
+    args = ["serve", "--port", "0", *endpoint, *(["--token", token] if token else [])]
     process = start(env, *args, log=log)
     try:
         found = wait_for(lambda: _url(log) or _died(process, log), timeout=120, every=0.1)

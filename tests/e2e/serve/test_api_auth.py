@@ -93,7 +93,7 @@ def test_serving_beyond_this_machine_without_a_token_is_refused(tmp_path) -> Non
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "Error: Serving on 0.0.0.0 reaches other machines, so a token is required: pass --token or set "
+        "Error: Serving on 0.0.0.0 reaches other machines, so a token is required; pass --token or set "
         "HPDP_SERVE_TOKEN."
     ]
     assert "http://" not in done.stdout

@@ -1,0 +1,26 @@
+"""Who may reach a server: only this machine, unless a token guards every endpoint."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hpdp.domain.errors import ConfigError
+
+
+class TokenRequiredError(ConfigError):
+    code = "serve_token_required"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, token: str | None) -> None:
+    """A server bound beyond loopback refuses to start without a token."""
+    if not token and not is_loopback(host):
+        raise TokenRequiredError(f"Serving on {host} reaches other machines, so a token is required.")

@@ -1,0 +1,1 @@
+"""The Arrow Flight endpoint: tables, read-only SQL and atomic writes of the store, as Arrow streams."""
