@@ -16,6 +16,7 @@ PLACES = {
     "kernel": (
         "tests/integration/runs/",
         "tests/e2e/jupyter/",
+        "tests/e2e/serve/test_api_run_events.py",
         "tests/e2e/test_runs_cli.py",
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",

@@ -1,4 +1,5 @@
-"""`/ws/events` of a real `hpdp serve`: writes of this server and of other processes, and run events."""
+"""`/ws/events` of a real `hpdp serve`: writes of this server and of other processes (run events: in
+test_api_run_events.py)."""
 
 from __future__ import annotations
 
@@ -47,26 +48,3 @@ def test_a_python_writer_elsewhere_is_seen_too_and_types_narrow_the_stream(serve
         subprocess.run([sys.executable, "-c", code], env=server.env, check=True, timeout=120)
         _, seen = until(ws.recv, created("from_python"))
     assert {e["type"] for e in seen} == {"snapshot.created"}
-
-
-@pytest.mark.kernel
-def test_a_queued_run_sends_queued_started_and_finished(server: Server) -> None:
-    with server.client() as api, socket(server, "?types=run.*") as ws:
-        holder: dict[str, str] = {}
-
-        def queue_run() -> None:
-            if "id" not in holder:  # once: later nudges only wait
-                answer = api.post("/api/v1/runs", json={"notebook": str(server.notebook), "parameters": {"x": 3}})
-                holder["id"] = answer.json()["id"]
-
-        first, _ = until(ws.recv, lambda e: e["type"].startswith("run."), nudge=queue_run)
-        run_id = holder["id"]
-        _, seen = until(ws.recv, lambda e: e["type"] in ("run.finished", "run.failed") and e["run_id"] == run_id)
-    types = [e["type"] for e in [first, *seen] if e.get("run_id") == run_id]
-    assert types[-1] == "run.finished", api_reason(server, run_id)
-    assert "run.started" in types
-
-
-def api_reason(server: Server, run_id: str) -> str:
-    with server.client() as api:
-        return str(api.get(f"/api/v1/runs/{run_id}").json())
