@@ -60,6 +60,8 @@ class Explorer(widgets.VBox):
         self.table = widgets.HTML(self._table(first))
         self.table.add_class("hpdp-sql-result")
         self.message = widgets.HTML()
+        for widget, role in ((self.summary, "summary"), (self.position, "position"), (self.message, "message")):
+            widget.add_class(f"hpdp-sql-{role}")
         self.bar = widgets.IntProgress(min=0, max=100, description="writing", layout={"display": "none"})
         self.previous.on_click(lambda _: self.go(self.offset - self.page_size))
         self.next.on_click(lambda _: self.go(self.offset + self.page_size))
@@ -69,7 +71,7 @@ class Explorer(widgets.VBox):
         self.csv.on_click(lambda _: self.download("csv"))
         bar = widgets.HBox(
             [self.summary, self.previous, self.position, self.next, self.sort, self.direction, self.parquet, self.csv],
-            layout={"align_items": "center", "flex_flow": "row wrap", "gap": "0.5em"},
+            layout={"align_items": "center", "flex_flow": "row wrap"},
         )
         super().__init__([bar, self.table, self.bar, self.message])
         self.add_class("hpdp-sql-explorer")
