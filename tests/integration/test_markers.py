@@ -20,6 +20,7 @@ PLACES = {
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
     ),
+    "browser": ("tests/e2e/jupyter/test_lab_browser.py", "tests/e2e/serve/test_pages_browser.py"),
 }
 
 

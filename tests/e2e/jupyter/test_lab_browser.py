@@ -13,19 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.e2e.browser import ARGS, need_chromium
 from tests.e2e.jupyter.kernel import jupyter_env
 from tests.e2e.jupyter.lab import free_port, wait_ready
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture
@@ -75,14 +65,12 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
 
 @pytest.mark.slow
 def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str, Path]) -> None:
-    if not Path(CHROMIUM).exists():
-        message = "Chromium is not installed: run the tests through `make test` (it installs it)."
-        pytest.fail(message) if IN_CI else pytest.skip(message)
+    chromium = need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     base, token, log = lab
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             page = browser.new_page()
             page.goto(f"{base}/lab/tree/query.ipynb?reset&token={token}")

@@ -1,0 +1,22 @@
+"""The pages server for the browser tests (one per module) and Debian's Chromium for pytest-playwright."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import ARGS, need_chromium
+from tests.e2e.serve.site import Site, serve_site
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": need_chromium(), "args": ARGS}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with serve_site(tmp_path_factory.mktemp("pages") / "ws") as served:
+        yield served
