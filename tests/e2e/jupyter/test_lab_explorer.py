@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
-from tests.e2e.jupyter.test_lab_browser import ARGS, CHROMIUM, lab  # noqa: F401 - `lab` is the fixture
+from tests.e2e.browser import ARGS, CHROMIUM
+from tests.e2e.jupyter.test_lab_browser import lab  # noqa: F401 - `lab` is the fixture
 
 QUERY = "SELECT range AS i, 'row ' || range AS s FROM range(1000000)"
 
