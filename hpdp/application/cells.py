@@ -10,6 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpdp.application.sql_completion import SqlNames
 from hpdp.domain.errors import QueryCancelledError, QueryError
 
 CELL_FORMATS = ("polars", "pandas", "arrow", "relation")
@@ -58,6 +59,11 @@ class AbstractCellRunner(ABC):
         self, sql: str, namespace: Mapping[str, Any], format: str, as_of: int | None, save: str | None, explain: bool
     ) -> CellResult: ...
 
+    def names(self, namespace: Mapping[str, Any]) -> SqlNames:
+        """What a cell can name now: relations (the namespace's frames too) with their columns, and the
+        engine's words; for completion. Runners that cannot tell name nothing."""
+        return SqlNames()
+
     def close(self) -> None:  # noqa: B027 - runners without a session have nothing to end
         """End the runner's session (saved views and registered frames go with it)."""
 
@@ -105,6 +111,10 @@ class CellService:
             with suppress(QueryCancelledError):
                 job.result()  # the statement stops; a result that came first is dropped
             raise QueryCancelledError("The query was cancelled.", code="query_interrupted") from None
+
+    def names(self, namespace: Mapping[str, Any]) -> SqlNames:
+        """Tables, views (saved ones included), the namespace's frames and their columns; for completion."""
+        return self.runner.names(namespace)
 
     def close(self) -> None:
         if self._runner is not None:
