@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
+from IPython.core.error import UsageError
 
 from hpdp.application.sql_completion import SqlNames, suggest
 from hpdp.domain.errors import HpdpError
@@ -63,8 +64,8 @@ class SqlCompleter:
             return _nothing()
         args = line[magic.end() :]
         try:
-            options, sql = self._split(args)
-        except Exception:  # an option still missing its value: nothing to offer yet
+            _, sql = self._split(args)
+        except UsageError:  # an option still missing its value: nothing to offer yet
             return _nothing()
         if token.startswith("-") and sql.strip() in ("", token):
             return self._options_for(token, args)
