@@ -24,8 +24,9 @@ import duckdb
 
 from hpdp.adapters.stores.errors import translate
 from hpdp.adapters.stores.session import DuckDBSession
-from hpdp.adapters.stores.sql import literal, quote, quote_part
+from hpdp.adapters.stores.sql import INTERNAL_PREFIX, literal, quote, quote_part
 from hpdp.application.cells import AbstractCellRunner, CellResult, KeptResult, ResultPage, Step
+from hpdp.application.sql_completion import Relation, SqlNames
 from hpdp.domain.errors import HpdpError, QueryError, UnsupportedError
 from hpdp.domain.model import table_name
 
@@ -85,10 +86,36 @@ class DuckDBCellRunner(AbstractCellRunner):
         # DuckDB tracks a query's progress only with its progress bar on; it prints nothing here
         with suppress(duckdb.Error):
             session.cursor.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        self._words: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # keywords, functions
 
     def close(self) -> None:
         self._results.clear()
         self.session.close()
+
+    def names(self, namespace: Mapping[str, Any]) -> SqlNames:
+        with self.session.running() as con:
+            catalog = [self.session.catalog, "temp"]
+            columns = con.execute(
+                "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+                "WHERE NOT internal AND list_contains($db, database_name) GROUP BY ALL",
+                {"db": catalog},
+            ).fetchall()
+            views = con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal AND list_contains($db, database_name)",
+                {"db": catalog},
+            ).fetchall()
+            if self._words is None:
+                self._words = _words(con)
+        view_names = {v for (v,) in views}
+        relations = {
+            name: Relation("view" if name in view_names else "table", tuple(cols))
+            for name, cols in columns
+            if not name.startswith(INTERNAL_PREFIX)
+        }
+        for name, value in namespace.items():
+            if not name.startswith("_") and name not in relations and is_frame(value):
+                relations[name] = Relation("frame", _frame_columns(value))
+        return SqlNames(relations, *self._words)
 
     def interrupt(self) -> None:
         self.session.interrupt_query()
@@ -344,6 +371,23 @@ def _page_rows(
     order = f" ORDER BY {quote_part(order_by)} {'DESC' if descending else 'ASC'} NULLS LAST" if order_by else ""
     page = f"SELECT * FROM (\n{query}\n){order} LIMIT {int(limit)} OFFSET {int(offset)}"
     return list(_sql(con, page, params).fetchall())
+
+
+def _words(con: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    keywords = con.execute("SELECT keyword_name FROM duckdb_keywords() ORDER BY 1").fetchall()
+    functions = con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() "
+        "WHERE function_type IN ('scalar', 'aggregate', 'table', 'macro', 'table_macro') "
+        "AND function_name SIMILAR TO '[a-z_][a-z0-9_]*' ORDER BY 1"
+    ).fetchall()
+    return tuple(k for (k,) in keywords), tuple(f for (f,) in functions)
+
+
+def _frame_columns(frame: Any) -> tuple[str, ...]:
+    if hasattr(frame, "collect_schema"):  # Polars; a LazyFrame tells its schema without running
+        return tuple(frame.collect_schema().names())
+    names = frame.column_names if hasattr(frame, "column_names") else frame.columns  # pyarrow, pandas
+    return tuple(str(n) for n in names)
 
 
 def _convert(rel: Any, format: str) -> Any:

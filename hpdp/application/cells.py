@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hpdp.application.sql_completion import SqlNames
 from hpdp.domain.errors import InvalidInputError, NotFoundError, QueryCancelledError, QueryError
 
 T = TypeVar("T")
@@ -163,6 +164,11 @@ class AbstractCellRunner(ABC):
         """From another thread: the running statement's progress from 0 to 1, or None if the engine cannot tell."""
         return None
 
+    def names(self, namespace: Mapping[str, Any]) -> SqlNames:
+        """What a cell can name now: relations (the namespace's frames too) with their columns, and the
+        engine's words; for completion. Runners that cannot tell name nothing."""
+        return SqlNames()
+
     def close(self) -> None:  # noqa: B027 - runners without a session have nothing to end
         """End the runner's session (saved views and registered frames go with it)."""
 
@@ -254,6 +260,10 @@ class CellService:
             with suppress(QueryCancelledError):
                 job.result()  # the statement stops; a result that came first is dropped
             raise QueryCancelledError("The query was cancelled.", code="query_interrupted") from None
+
+    def names(self, namespace: Mapping[str, Any]) -> SqlNames:
+        """Tables, views (saved ones included), the namespace's frames and their columns; for completion."""
+        return self.runner.names(namespace)
 
     def close(self) -> None:
         if self._runner is not None:

@@ -244,4 +244,7 @@ def load(ip: Any, open_workbench: Callable[[], Workbench] | None = None) -> SqlM
     magic = SqlMagic(ip, open_workbench)
     ip.register_magics(magic)
     ip.set_custom_exc((SqlCellError,), short_error)
+    from hpdp.presentation.magic.completion import SqlCompleter, register
+
+    register(ip, SqlCompleter(ip, lambda ns: magic.cells().names(ns), sorted(_FLAGS | _VALUED), split_options))
     return magic

@@ -91,6 +91,15 @@ class Kernel:
             if kind in _WIDGET_EVENTS:
                 events.append({"type": kind, **content})
 
+    def complete(self, code: str, cursor: int | None = None, timeout: float = 60) -> list[str]:
+        """What Tab offers at the cursor (default: the end), as a front end asks with complete_request."""
+        msg_id = self.kc.complete(code, len(code) if cursor is None else cursor)
+        reply = self.kc.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = self.kc.get_shell_msg(timeout=timeout)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return list(reply["content"]["matches"])
+
     def run_and_interrupt(self, code: str, cpu_s: float = 0.5, timeout: float = 120) -> tuple[Reply, float]:
         """Run `code`, and once the kernel has spent `cpu_s` of CPU on it, press stop; the reply, and the
         seconds from the interrupt to the kernel being idle again."""
