@@ -14,7 +14,7 @@ from typing import Any
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.application.lazy import Lazy
-from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
+from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook, notebook_path
 from hpdp.application.retries import after_failure
 from hpdp.application.run_tracking import Heartbeat, run_tags, text, track_result
 from hpdp.application.runs_ports import (
@@ -125,7 +125,7 @@ class RunService:
     # -- submitting -------------------------------------------------------------------------------
     def prepare(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
         """Check the parameters against the notebook (before any kernel starts); record the run as queued."""
-        path = Path(request.notebook).expanduser().resolve()
+        path = notebook_path(request.notebook)
         declared = declared_parameters(load_notebook(path))
         params = check_parameters(declared, request.parameters, notebook=path.name, from_text=from_text)
         now = self.ctx.clock()

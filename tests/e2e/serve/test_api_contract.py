@@ -1,4 +1,4 @@
-"""Property-based contract test (schemathesis): generated requests to every operation of the OpenAPI
+"""Property-based contract test (schemathesis): generated requests to every REST operation of the OpenAPI
 document of a real `hpdp serve` never end in a server error, and every error is a problem document.
 
 Schemathesis's own pytest plugin does not run under pytest 9, so each operation's strategy drives a plain
@@ -29,7 +29,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def test_no_generated_request_makes_the_server_fail(server: Server) -> None:
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json", headers=HEADERS)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    every = [result.ok() for result in schema.get_all_operations()]
+    operations = [op for op in every if op.path.startswith("/api/v1/")]  # the dashboards' paths are Bokeh's
     assert len(operations) > 20
     for operation in operations:
 

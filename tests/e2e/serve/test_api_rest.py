@@ -244,6 +244,9 @@ def test_a_queued_run_is_listed_and_found(api: httpx.Client, server: Server) -> 
     assert_problem(api.post("/api/v1/runs", json={"notebook": str(server.notebook), "parameters": {"nope": 1}}),
                    400, "parameter_invalid")  # fmt: skip
     assert_problem(api.post("/api/v1/runs", json={"notebook": "/no/such.ipynb"}), 404, "notebook_not_found")
+    assert_problem(api.post("/api/v1/runs", json={"notebook": "a\x00b"}), 404, "notebook_not_found")
+    body = {"name": "nul", "notebook": "a\x00b", "cron": "0 6 * * *"}
+    assert_problem(api.post("/api/v1/schedules", json=body), 404, "notebook_not_found")
     assert_problem(api.get("/api/v1/runs/nope"), 404, "run_not_found")
     assert_problem(api.get("/api/v1/runs", params={"status": "sleeping"}), 400, "run_status")
 
