@@ -160,9 +160,12 @@ def test_sql_cells_are_highlighted_as_sql_and_tab_completes_tables(lab: tuple[st
             output = page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-OutputArea-output")
             expect(output.first).to_contain_text("CREATE", timeout=60_000)
 
-            last = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").last
-            last.click()
+            expect(status).to_have_attribute("data-status", "idle", timeout=60_000)
+            last = page.locator(".jp-NotebookPanel .jp-Cell").last
+            last.locator(".cm-content").click()
+            expect(last.locator(".cm-editor.cm-focused")).to_have_count(1)
             page.keyboard.type("%%sql\nSELECT * FROM fl")
+            expect(last.locator(".cm-content")).to_contain_text("SELECT * FROM fl")
             page.keyboard.press("Tab")
             completer = page.locator(".jp-Completer")
             expect(completer).to_be_visible(timeout=30_000)
