@@ -25,8 +25,13 @@ from hpdp.infrastructure.settings import Settings, load_settings
 
 # Run, schedule and experiment services load when first asked for: `hpdp tables` needs none of them.
 if TYPE_CHECKING:
+    from hpdp.application.advice import EngineAdviceService
+    from hpdp.application.anomalies import AbstractAnomalyDetector, AnomalyService
+    from hpdp.application.cleaning import CleaningService
+    from hpdp.application.durations import DurationService
     from hpdp.application.experiments import ExperimentService
     from hpdp.application.ingestion import IngestionService, SourceFactory
+    from hpdp.application.ledger import AbstractFindingStore, AbstractLedger
     from hpdp.application.queries import QueryService
     from hpdp.application.runs import RunService
     from hpdp.application.runs_ports import (
@@ -83,6 +88,8 @@ class Container:
         self._run_log = Lazy(lambda: run_log or self.registries.run_logs.get(self.settings.run_log)(self.run_options))
         self._runs = Lazy(lambda: self._build_runs(runner, tracker, queue, notifier))
         self._workbench = Lazy(self._build_workbench)
+        self._ledger = Lazy(self._build_ledger)
+        self._findings = Lazy(self._build_findings)
         self._given = {"store": store is not None, "processor": processor is not None}
         self._started = False
 
@@ -171,6 +178,76 @@ class Container:
             self.settings.cell_runner
         )
         return factory
+
+    # -- insights ---------------------------------------------------------------------------------
+    def ledger(self) -> AbstractLedger:
+        return self._ledger.get()
+
+    def findings(self) -> AbstractFindingStore:
+        return self._findings.get()
+
+    def anomaly_detector(self) -> AbstractAnomalyDetector:
+        """The detector named by HPDP_ANOMALY_DETECTOR (robust or isolation_forest)."""
+        detector: AbstractAnomalyDetector = self.registries.anomaly_detectors.get(self.settings.anomaly_detector)()
+        return detector
+
+    def anomalies(self) -> AnomalyService:
+        from hpdp.adapters.profiling import DuckDBTableProfiler
+        from hpdp.application.anomalies import AnomalyService
+
+        profiler = DuckDBTableProfiler(self._store.get())
+        return AnomalyService(profiler, self.anomaly_detector(), self.settings.anomaly_sample_rows)
+
+    def cleaning(self) -> CleaningService:
+        from hpdp.adapters.profiling import DuckDBTableProfiler
+        from hpdp.application.cleaning import CleaningService
+
+        store = self._store.get()
+        return CleaningService(store, DuckDBTableProfiler(store))
+
+    def durations(self) -> DurationService:
+        """Predicted run durations from the run log's finished runs; predictions kept in the store."""
+        from hpdp.adapters.durations.store_log import StorePredictionLog
+        from hpdp.application.durations import DurationService, samples_from_runs
+        from hpdp.domain.runs import RunStatus
+
+        log = self._run_log.get()
+
+        def history(notebook: str) -> list:  # type: ignore[type-arg]
+            return samples_from_runs(log.list(status=RunStatus.FINISHED, limit=10_000), notebook)
+
+        def actuals(run_ids: list[str]) -> dict[str, float]:
+            wanted = set(run_ids)
+            return {
+                r.id: r.duration_s
+                for r in log.list(status=RunStatus.FINISHED, limit=100_000)
+                if r.id in wanted and r.duration_s is not None
+            }
+
+        model = self.registries.duration_models.get(self.settings.duration_model)()
+        return DurationService(model, history, StorePredictionLog(self._store.get()), actuals)
+
+    def engine_advice(self) -> EngineAdviceService:
+        """Every registered processor on the same table (built on first use)."""
+        import socket
+
+        from hpdp.application.advice import EngineAdviceService
+
+        reg = self.registries.processors
+        processors = {name: (lambda name=name: reg.get(name)()) for name in reg.names()}
+        return EngineAdviceService(
+            self._store.get(), processors, self.ledger(), self.findings(), clock=self.clock, host=socket.gethostname()
+        )
+
+    def _build_ledger(self) -> AbstractLedger:
+        from hpdp.adapters.memory_ledger import MemoryLedger
+
+        return MemoryLedger()
+
+    def _build_findings(self) -> AbstractFindingStore:
+        from hpdp.adapters.memory_ledger import MemoryFindingStore
+
+        return MemoryFindingStore()
 
     # -- building ---------------------------------------------------------------------------------
     @cached_property

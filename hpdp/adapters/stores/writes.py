@@ -92,6 +92,9 @@ class BatchWriter:
             exists = False
         if not exists:
             self._check_keys(view, incoming, keys, table)
+            owner = table.rpartition(".")[0]
+            if owner:  # a table in a schema of its own (hpdp_meta.*): the schema comes with the same commit
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(owner)}")
             con.execute(f"CREATE TABLE {target} AS SELECT * FROM {quote(view)}")
             return
         current = columns(con, table, self.schema)
