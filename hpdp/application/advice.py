@@ -91,6 +91,7 @@ class EngineAdviceService:
         work = self._task(task, data, next(iter(engines.values())))
         for processor in engines.values():  # once each, untimed: imports and first-call caches
             work(processor)
+        rows = int(data.num_rows) if hasattr(data, "num_rows") else len(data)
         seconds: dict[str, list[float]] = {name: [] for name in engines}
         names = list(engines)
         for round_ in range(repeat):
@@ -99,8 +100,8 @@ class EngineAdviceService:
                 work(engines[name])
                 elapsed = time.perf_counter() - t0
                 seconds[name].append(elapsed)
-                self._record(table, task, name, started, elapsed, data.num_rows, round_)
-        return self._advice(table, task, data.num_rows, seconds)
+                self._record(table, task, name, started, elapsed, rows, round_)
+        return self._advice(table, task, rows, seconds)
 
     def _task(self, task: str, data: Any, probe: AbstractProcessor) -> Callable[[AbstractProcessor], Any]:
         if task == "profile":

@@ -106,4 +106,5 @@ class AnomalyService:
             rows_in_table=sample.total_rows,
             threshold=result.threshold,
             anomalies=tuple(found),
+            found=int(result.anomalous.sum()),
         )

@@ -21,7 +21,8 @@ class AnomalyReport:
     rows_examined: int
     rows_in_table: int
     threshold: float
-    anomalies: tuple[AnomalousRow, ...]
+    anomalies: tuple[AnomalousRow, ...]  # the most unusual first, up to the limit asked for
+    found: int = 0  # all the anomalous rows, shown or not
 
     @property
     def sampled(self) -> bool:
@@ -36,5 +37,6 @@ class AnomalyReport:
             "rows_in_table": self.rows_in_table,
             "sampled": self.sampled,
             "threshold": self.threshold,
+            "found": self.found,
             "anomalies": [{"row": a.position, "score": a.score, "values": a.values} for a in self.anomalies],
         }

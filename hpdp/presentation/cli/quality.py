@@ -42,8 +42,9 @@ def _show_anomalies(report: AnomalyReport) -> None:
     from hpdp.presentation.cli import render
 
     sampled = f", a sample of {report.rows_examined:,} of {report.rows_in_table:,}" if report.sampled else ""
+    shown_part = f" ({len(report.anomalies)} shown)" if len(report.anomalies) < report.found else ""
     print(
-        f"{len(report.anomalies)} unusual rows in {report.table} ({report.detector} detector over "
+        f"{report.found} unusual rows{shown_part} in {report.table} ({report.detector} detector over "
         f"{', '.join(report.columns)}; {report.rows_examined:,} rows examined{sampled}; "
         f"threshold {report.threshold:.2f})."
     )
