@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from hpdp.adapters.anomalies.robust import RobustAnomalyDetector
 from hpdp.application.durations import AbstractDurationModel, same_parameters
 from hpdp.domain.durations import MIN_RUNS, DurationSample, Prediction
 
 COVERAGE = 0.80
+OUTLIER_Z = 5.0  # robust z-score beyond which a past run is left out of the estimate
 WINDOW = 20  # the latest runs with these parameters: older ones may describe an older platform
 
 
@@ -52,6 +54,16 @@ def features(parameters: dict[str, Any], rows: int | None, names: list[str]) -> 
     return out
 
 
+def typical(durations: list[float]) -> list[float]:
+    """The durations without far outliers on the log scale (a cold first run, a run that waited on a lock),
+    as the robust detector sees them; all of them when that would leave fewer than MIN_RUNS + 1."""
+    if len(durations) < MIN_RUNS + 2:
+        return durations
+    unusual = RobustAnomalyDetector(threshold=OUTLIER_Z).detect(np.log(durations)).anomalous
+    kept = [d for d, odd in zip(durations, unusual, strict=True) if not odd]
+    return kept if len(kept) > MIN_RUNS else durations
+
+
 def feature_names(history: list[DurationSample]) -> list[str]:
     """The numeric parameters of a history, and "<rows>" when input rows are known."""
     numeric = {
@@ -67,7 +79,7 @@ class HistoryDurationModel(AbstractDurationModel):
         self.min_for_regression = min_for_regression
 
     def _predict(self, subject: str, parameters: dict[str, Any], history: list[DurationSample]) -> Prediction:
-        same = [s.duration_s for s in history if same_parameters(s.parameters, parameters)][-WINDOW:]
+        same = typical([s.duration_s for s in history if same_parameters(s.parameters, parameters)][-WINDOW:])
         if len(same) >= MIN_RUNS:
             estimate, low, high = log_interval(same)
             return Prediction(estimate, low, high, "runs with these parameters", len(same))

@@ -116,3 +116,11 @@ def test_the_service_fills_actual_durations_of_runs_that_ended_later() -> None:
 def test_ledger_executions_become_history_oldest_first_without_failures() -> None:
     rows = [execution(seconds=3.0, offset=2), execution(seconds=1.0, offset=0), execution(outcome="failed", offset=1)]
     assert [s.duration_s for s in samples_from_executions(rows)] == [1.0, 3.0]
+
+
+def test_a_cold_first_run_is_left_out_of_the_estimate() -> None:
+    history = runs([14.0, 4.7, 4.6, 4.2, 4.9])  # the first run started the kernel pool
+    estimate, low, high = HistoryDurationModel().predict("nb", {}, history)
+    assert 4.2 < estimate < 4.9 and low > 3 and high < 7  # type: ignore[operator]
+    short = runs([14.0, 4.7, 4.6, 4.2])  # too few runs to tell an outlier: all of them count
+    assert HistoryDurationModel().predict("nb", {}, short).estimate > 5  # type: ignore[operator]
