@@ -154,12 +154,21 @@ class RunService:
 
     # -- reading ----------------------------------------------------------------------------------
     def list_runs(
-        self, *, status: str | RunStatus | None = None, schedule: str | None = None, limit: int = 30
+        self,
+        *,
+        status: str | RunStatus | None = None,
+        schedule: str | None = None,
+        limit: int = 30,
+        notebook: str | None = None,
     ) -> list[RunRecord]:
-        """Runs, newest first; abandoned runs are marked failed first, so the list tells the truth."""
+        """Runs, newest first; abandoned runs are marked failed first, so the list tells the truth.
+        `notebook` (a path or a file name) keeps that notebook's runs among the newest `limit`."""
         wanted = status if isinstance(status, RunStatus) else parse_status(status)
         self.reap_stale()
-        return self.ctx.log.list(status=wanted, schedule=schedule, limit=limit)
+        records = self.ctx.log.list(status=wanted, schedule=schedule, limit=limit)
+        if notebook is None:
+            return records
+        return [r for r in records if notebook in (r.request.notebook, Path(r.request.notebook).name)]
 
     def get(self, run_id: str) -> RunRecord:
         return self.ctx.log.get(run_id)

@@ -55,7 +55,10 @@ class Kernel:
         self.kc.wait_for_ready(timeout=60)
 
     def run(self, code: str, timeout: float = 120) -> Reply:
-        msg_id = self.kc.execute(code)
+        return self._reply(self.kc.execute(code), timeout)
+
+    def _reply(self, msg_id: str, timeout: float) -> Reply:
+        """The outputs of one execution until the kernel is idle again, and its reply."""
         outputs: list[dict[str, Any]] = []
         while True:
             msg = self.kc.get_iopub_msg(timeout=timeout)
@@ -87,21 +90,8 @@ class Kernel:
             time.sleep(0.05)
         pressed = time.monotonic()
         self.km.interrupt_kernel()
-        outputs: list[dict[str, Any]] = []
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=timeout)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "status" and content["execution_state"] == "idle":
-                break
-            if kind in ("display_data", "execute_result", "stream", "error"):
-                outputs.append({"type": kind, **content})
-        took = time.monotonic() - pressed
-        reply = self.kc.get_shell_msg(timeout=timeout)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = self.kc.get_shell_msg(timeout=timeout)
-        return Reply(reply["content"]["status"], outputs), took
+        reply = self._reply(msg_id, timeout)
+        return reply, time.monotonic() - pressed
 
     def close(self) -> None:
         self.kc.stop_channels()
