@@ -16,6 +16,10 @@ REPORTS_TABLE = "hpdp_meta.cleaning_reports"
 _ID_LIKE = re.compile(r"^(id|key|uuid|.+_id|.+_key)$", re.IGNORECASE)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 # -- rules: each takes profiles and returns suggestions ---------------------------------------------------
 def cast_target(p: ColumnProfile) -> str | None:
     """The narrowest type every non-marker value of a text column parses as (None when not all do)."""
@@ -37,7 +41,8 @@ def cast_rule(p: ColumnProfile) -> Suggestion | None:
     target = cast_target(p)
     if target is None:
         return None
-    markers = f" once its {p.markers} missing-value markers are NULL" if p.markers else ""
+    markers = f" once its {counted(p.markers, 'missing-value marker')} {'is' if p.markers == 1 else 'are'} NULL"
+    markers = markers if p.markers else ""
     return Suggestion(
         "cast",
         p.name,
@@ -53,7 +58,8 @@ def markers_rule(p: ColumnProfile) -> Suggestion | None:
     return Suggestion(
         "missing_markers",
         p.name,
-        f"Column {p.name!r} has {p.markers} missing-value markers (such as '', 'NA', 'null'): make them NULL.",
+        f"Column {p.name!r} has {counted(p.markers, 'missing-value marker')} (such as '', 'NA', 'null'): "
+        "make them NULL.",
         applied=True,
         detail={"count": p.markers, "markers": list(MISSING_MARKERS)},
     )
@@ -72,7 +78,8 @@ def categories_rule(p: ColumnProfile) -> Suggestion | None:
     return Suggestion(
         "categories",
         p.name,
-        f"Column {p.name!r} spells {len(p.variants)} categories several ways, differing only by case or spaces "
+        f"Column {p.name!r} spells {counted(len(p.variants), 'category', 'categories')} several ways, "
+        "differing only by case or spaces "
         f"({shown}{more}): use one spelling for each (trimmed, most frequent).",
         applied=True,
         detail={"groups": [list(g) for g in p.variants]},
@@ -116,7 +123,8 @@ def duplicates_rule(key: Sequence[str], count: int, examples: Sequence[Any]) -> 
     return Suggestion(
         "duplicate_keys",
         name,
-        f"Key {name} has {count} values that occur more than once (such as {shown}): decide which rows to keep.",
+        f"Key {name} has {counted(count, 'value')} {'that occurs' if count == 1 else 'that occur'} more than once "
+        f"(such as {shown}): decide which rows to keep.",
         applied=False,
         detail={"count": count, "examples": list(examples)},
     )
