@@ -12,7 +12,7 @@ from hpdp.domain.findings import Finding
 from hpdp.domain.ledger import TaskExecution
 
 
-class MemoryLedger(AbstractLedger):
+class InMemoryLedger(AbstractLedger):
     def __init__(self) -> None:
         self.items: list[TaskExecution] = []
 
@@ -36,13 +36,12 @@ class MemoryLedger(AbstractLedger):
         return found[-limit:] if limit else found
 
 
-class MemoryFindingStore(AbstractFindingStore):
+class InMemoryFindingStore(AbstractFindingStore):
     def __init__(self) -> None:
         self.items: dict[str, Finding] = {}
 
-    def upsert(self, finding: Finding) -> Finding:
+    def upsert(self, finding: Finding) -> None:
         self.items[finding.id] = finding
-        return finding
 
     def list(self, status: str | None = None) -> builtins.list[Finding]:
         return [f for f in self.items.values() if status is None or f.status == status]

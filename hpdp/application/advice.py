@@ -93,6 +93,7 @@ class EngineAdviceService:
             work(processor)
         rows = int(data.num_rows) if hasattr(data, "num_rows") else len(data)
         seconds: dict[str, list[float]] = {name: [] for name in engines}
+        ids: list[str] = []
         names = list(engines)
         for round_ in range(repeat):
             for name in names if round_ % 2 == 0 else names[::-1]:  # interleaved, alternating who goes first
@@ -100,8 +101,8 @@ class EngineAdviceService:
                 work(engines[name])
                 elapsed = time.perf_counter() - t0
                 seconds[name].append(elapsed)
-                self._record(table, task, name, started, elapsed, rows, round_)
-        return self._advice(table, task, rows, seconds)
+                ids.append(self._record(table, task, name, started, elapsed, rows, round_))
+        return self._advice(table, task, rows, seconds, since=ids[0])
 
     def _task(self, task: str, data: Any, probe: AbstractProcessor) -> Callable[[AbstractProcessor], Any]:
         if task == "profile":
@@ -111,12 +112,13 @@ class EngineAdviceService:
         by, aggregations = aggregate_plan(schema)
         return lambda p: p.aggregate(data, by, aggregations)
 
-    def _record(self, table: str, task: str, engine: str, started: Any, elapsed: float, rows: int, round_: int) -> None:
+    def _record(self, table: str, task: str, engine: str, started: Any, elapsed: float, rows: int, round_: int) -> str:
         from datetime import timedelta
 
+        execution_id = uuid.uuid4().hex
         self.ledger.record(
             TaskExecution(
-                id=uuid.uuid4().hex,
+                id=execution_id,
                 kind="advice",
                 subject=f"table:{table}",
                 parameters={"task": task, "engine": engine, "round": round_},
@@ -128,8 +130,9 @@ class EngineAdviceService:
                 config={"processor": engine},
             )
         )
+        return execution_id
 
-    def _advice(self, table: str, task: str, rows: int, seconds: dict[str, list[float]]) -> EngineAdvice:
+    def _advice(self, table: str, task: str, rows: int, seconds: dict[str, list[float]], since: str) -> EngineAdvice:
         medians = {name: statistics.median(times) for name, times in seconds.items()}
         faster, slower = sorted(medians, key=lambda n: medians[n])[:2]
         ratio = medians[slower] / medians[faster] if medians[faster] > 0 else float("inf")
@@ -148,26 +151,25 @@ class EngineAdviceService:
                 "rounds): either engine will do."
             )
         now = self.clock()
-        finding = self.findings.upsert(
-            Finding(
-                id=f"engine_advice-{table}-{task}",
-                kind="engine_advice",
-                subject=f"table:{table}",
-                severity="info",
-                message=message,
-                evidence={
-                    "task": task,
-                    "rows": rows,
-                    "seconds": seconds,
-                    "median_s": medians,
-                    "ratio": ratio,
-                    "spread": list(spread),
-                    "faster": faster,
-                },
-                since=None,
-                status="open",
-                created=now,
-                updated=now,
-            )
+        finding = Finding(
+            id=f"engine_advice-{table}-{task}",
+            kind="engine_advice",
+            subject=f"table:{table}",
+            severity="info",
+            message=message,
+            evidence={
+                "task": task,
+                "rows": rows,
+                "seconds": seconds,
+                "median_s": medians,
+                "ratio": ratio,
+                "spread": list(spread),
+                "faster": faster,
+            },
+            since=since,
+            status="open",
+            created=now,
+            updated=now,
         )
+        self.findings.upsert(finding)
         return EngineAdvice(table, task, rows, seconds, faster, slower, ratio, spread, finding)

@@ -25,8 +25,8 @@ class Finding:
     subject: str
     severity: str
     message: str
+    since: str  # the run id, load id or execution id where it started
     evidence: dict[str, Any] = field(default_factory=dict)
-    since: str | None = None
     status: str = "open"
     created: datetime | None = None
     updated: datetime | None = None

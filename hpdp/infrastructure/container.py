@@ -240,14 +240,14 @@ class Container:
         )
 
     def _build_ledger(self) -> AbstractLedger:
-        from hpdp.adapters.memory_ledger import MemoryLedger
+        from hpdp.adapters.memory_ledger import InMemoryLedger
 
-        return MemoryLedger()
+        return InMemoryLedger()
 
     def _build_findings(self) -> AbstractFindingStore:
-        from hpdp.adapters.memory_ledger import MemoryFindingStore
+        from hpdp.adapters.memory_ledger import InMemoryFindingStore
 
-        return MemoryFindingStore()
+        return InMemoryFindingStore()
 
     # -- building ---------------------------------------------------------------------------------
     @cached_property

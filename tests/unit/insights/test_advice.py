@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hpdp.adapters.memory_ledger import MemoryFindingStore, MemoryLedger
+from hpdp.adapters.memory_ledger import InMemoryFindingStore, InMemoryLedger
 from hpdp.application.advice import EngineAdviceService, aggregate_plan
 from hpdp.domain.errors import InvalidInputError, UnknownTableError
 from tests.unit.fakes import FakeProcessor, FakeStore
@@ -23,10 +23,10 @@ class Counting(FakeProcessor):
         return data
 
 
-def service(calls: list[str]) -> tuple[EngineAdviceService, MemoryLedger, MemoryFindingStore]:
+def service(calls: list[str]) -> tuple[EngineAdviceService, InMemoryLedger, InMemoryFindingStore]:
     store = FakeStore()
     store.write("t", ROWS)
-    ledger, findings = MemoryLedger(), MemoryFindingStore()
+    ledger, findings = InMemoryLedger(), InMemoryFindingStore()
     engines = {"polars": lambda: Counting("polars", calls), "pandas": lambda: Counting("pandas", calls)}
     return EngineAdviceService(store, engines, ledger, findings), ledger, findings
 
@@ -41,7 +41,7 @@ def test_engines_run_interleaved_and_every_round_is_recorded() -> None:
     assert [e.parameters["engine"] for e in recorded] == calls[2:]
     assert all(e.rows == 3 and e.duration_s >= 0 for e in recorded)
     [finding] = findings.list()
-    assert finding.kind == "engine_advice" and finding.id == advice.finding.id
+    assert finding.kind == "engine_advice" and finding.id == advice.finding.id and finding.since == recorded[0].id
     assert advice.ratio >= 1 and advice.spread[0] <= advice.spread[1]
     assert set(finding.evidence["seconds"]) == {"polars", "pandas"}
 
