@@ -9,7 +9,6 @@ dismissed one stays dismissed, and one whose cause is gone (a regression back at
 from __future__ import annotations
 
 import logging
-import statistics
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import datetime
@@ -157,23 +156,6 @@ class InsightService:
 
     def accept(self, finding_id: str) -> Finding:
         return self.findings.set_status(finding_id, FindingStatus.ACCEPTED.value, self._clock())
-
-    def accuracy(self) -> dict[str, float | int | None]:
-        """How well predicted durations matched: executions whose config holds `predicted_s` (and, for the
-        interval, `predicted_low` / `predicted_high`)."""
-        predicted = [e for e in self.ledger.executions() if e.ok and e.config.get("predicted_s") is not None]
-        if not predicted:
-            return {"predictions": 0, "median_abs_error": None, "interval_coverage": None}
-        errors = [abs(float(e.config["predicted_s"]) - e.duration_s) / max(e.duration_s, 1e-9) for e in predicted]
-        bounded = [e for e in predicted if e.config.get("predicted_low") is not None]
-        covered = [
-            float(e.config["predicted_low"]) <= e.duration_s <= float(e.config["predicted_high"]) for e in bounded
-        ]
-        return {
-            "predictions": len(predicted),
-            "median_abs_error": statistics.median(errors),
-            "interval_coverage": sum(covered) / len(covered) if covered else None,
-        }
 
 
 def _subjects(finding: Finding) -> set[str]:

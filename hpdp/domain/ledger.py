@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-KINDS = ("load", "run", "experiment_child", "transfer", "query")
+KINDS = ("load", "run", "experiment_child", "transfer", "query", "advice")  # advice: an engine measured on a table
 
 
 @dataclass(frozen=True)

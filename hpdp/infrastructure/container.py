@@ -25,6 +25,10 @@ from hpdp.infrastructure.settings import Settings, load_settings
 
 # Run, schedule and experiment services load when first asked for: `hpdp tables` needs none of them.
 if TYPE_CHECKING:
+    from hpdp.application.advice import EngineAdviceService
+    from hpdp.application.anomalies import AbstractAnomalyDetector, AnomalyService
+    from hpdp.application.cleaning import CleaningService
+    from hpdp.application.durations import DurationService
     from hpdp.application.experiments import ExperimentService
     from hpdp.application.ingestion import IngestionService, SourceFactory
     from hpdp.application.ledger import AbstractFindingStore, AbstractLedger, InsightService
@@ -198,6 +202,52 @@ class Container:
             self.settings.cell_runner
         )
         return factory
+
+    # -- insights ---------------------------------------------------------------------------------
+    def findings(self) -> AbstractFindingStore:
+        return self._findings.get()
+
+    def anomaly_detector(self) -> AbstractAnomalyDetector:
+        """The detector named by HPDP_ANOMALY_DETECTOR (robust or isolation_forest)."""
+        detector: AbstractAnomalyDetector = self.registries.anomaly_detectors.get(self.settings.anomaly_detector)()
+        return detector
+
+    def anomalies(self) -> AnomalyService:
+        from hpdp.adapters.profiling import DuckDBTableProfiler
+        from hpdp.application.anomalies import AnomalyService
+
+        profiler = DuckDBTableProfiler(self._store.get())
+        return AnomalyService(profiler, self.anomaly_detector(), self.settings.anomaly_sample_rows)
+
+    def cleaning(self) -> CleaningService:
+        from hpdp.adapters.profiling import DuckDBTableProfiler
+        from hpdp.application.cleaning import CleaningService
+
+        store = self._store.get()
+        return CleaningService(store, DuckDBTableProfiler(store))
+
+    def durations(self) -> DurationService:
+        """Predicted durations from the ledger's history of each task; predictions kept in the store and
+        compared with the ledger's actual durations."""
+        from hpdp.adapters.durations.store_log import StorePredictionLog
+        from hpdp.application.durations import DurationService, ledger_actuals, ledger_history
+
+        model = self.registries.duration_models.get(self.settings.duration_model)()
+        ledger = self._ledger.get()
+        log = StorePredictionLog(self._store.get())
+        return DurationService(model, ledger_history(ledger), log, ledger_actuals(ledger))
+
+    def engine_advice(self) -> EngineAdviceService:
+        """Every registered processor on the same table (built on first use)."""
+        import socket
+
+        from hpdp.application.advice import EngineAdviceService
+
+        reg = self.registries.processors
+        processors = {name: (lambda name=name: reg.get(name)()) for name in reg.names()}
+        return EngineAdviceService(
+            self._store.get(), processors, self.ledger(), self.findings(), clock=self.clock, host=socket.gethostname()
+        )
 
     # -- building ---------------------------------------------------------------------------------
     @cached_property

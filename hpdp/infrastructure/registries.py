@@ -44,6 +44,16 @@ TRANSFERS = {
 # (None when it cannot; then the store itself is asked).
 EVENT_BUSES = {"local": "hpdp.adapters.events.factories:local_bus", "redis": "hpdp.adapters.events.factories:redis_bus"}
 SNAPSHOT_READERS = {"ducklake": "hpdp.adapters.runs.lake_snapshot:snapshot_reader"}
+# Called with no arguments: the detector of unusual rows and metrics (HPDP_ANOMALY_DETECTOR).
+ANOMALY_DETECTORS = {
+    "robust": "hpdp.adapters.anomalies.robust:RobustAnomalyDetector",
+    "isolation_forest": "hpdp.adapters.anomalies.isolation_forest:IsolationForestAnomalyDetector",
+}
+# Called with no arguments: the predictor of run durations (HPDP_DURATION_MODEL).
+DURATION_MODELS = {
+    "history": "hpdp.adapters.durations.history:HistoryDurationModel",
+    "gradient_boosting": "hpdp.adapters.durations.boosting:BoostingDurationModel",
+}
 
 
 @dataclass
@@ -65,6 +75,12 @@ class Registries:
     )
     transfers: Registry = field(default_factory=lambda: Registry("hpdp.transfers", TRANSFERS, "HPDP_TRANSFER"))
     event_buses: Registry = field(default_factory=lambda: Registry("hpdp.event_buses", EVENT_BUSES, "HPDP_EVENTS"))
+    anomaly_detectors: Registry = field(
+        default_factory=lambda: Registry("hpdp.anomaly_detectors", ANOMALY_DETECTORS, "HPDP_ANOMALY_DETECTOR")
+    )
+    duration_models: Registry = field(
+        default_factory=lambda: Registry("hpdp.duration_models", DURATION_MODELS, "HPDP_DURATION_MODEL")
+    )
     snapshot_readers: Registry = field(
         default_factory=lambda: Registry("hpdp.snapshot_readers", SNAPSHOT_READERS, "HPDP_DB_ENGINE")
     )

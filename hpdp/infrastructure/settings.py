@@ -52,6 +52,10 @@ class Settings(BaseModel):
     notifier: str = Field(default="webhook", description="failure notices (webhook: to HPDP_WEBHOOK_URL if set)")
     cell_runner: str = Field(default="duckdb", description="runner of SQL cells in notebooks")
     record_queries: float = Field(default=0.0, ge=0, le=1, description="share of %sql/hp.sql queries recorded")
+    # insights
+    anomaly_detector: str = Field(default="robust", description="unusual rows: robust (median/MAD) or isolation_forest")
+    anomaly_sample_rows: int = Field(default=100_000, ge=10, description="rows examined at most (sampled beyond)")
+    duration_model: str = Field(default="history", description="run durations: history or gradient_boosting")
     # serving
     events: str | None = Field(default=None, description="event bus: local (events.sqlite) or redis; as the queue")
     serve_host: str = Field(default="127.0.0.1", description="address of hpdp serve (beyond loopback: token)")
@@ -71,7 +75,9 @@ class Settings(BaseModel):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("run_log", "notifier", "cell_runner", "events", "transfer", mode="before")
+    @field_validator(
+        "run_log", "notifier", "cell_runner", "events", "transfer", "anomaly_detector", "duration_model", mode="before"
+    )
     @classmethod
     def _lower_names(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import sqlite3
@@ -206,3 +207,27 @@ def test_an_experiment_runs_its_grid_as_child_runs_and_compares(workspace: Path,
     )
     missing = hpdp(env, "experiment", "compare", "engines_small", "--metric", "nope")
     assert missing.returncode == 1 and "has metric 'nope'; its metrics are:" in missing.stderr
+
+
+def test_hpdp_run_predicts_its_duration_once_it_has_three_earlier_runs(workspace: Path, tmp_path: Path) -> None:
+    env = env_for(workspace, tracker="memory")
+    job = write_notebook(tmp_path / "steady.ipynb", "n = 1\n", "total = sum(range(n))")
+    outputs = []
+    for _ in range(4):
+        done = hpdp(env, "run", str(job), "-p", "n", "3")
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0].splitlines()[0] == "Predicted duration: no estimate yet: fewer than 3 earlier runs (0 so far)"
+    assert "fewer than 3 earlier runs (2 so far)" in outputs[2]
+    first = outputs[3].splitlines()[0]
+    assert first.startswith("Predicted duration: ") and "80% interval" in first and "3 earlier runs" in first
+    assert outputs[3].index("Predicted duration") < outputs[3].index("finished")  # shown before the run
+
+    other = hpdp(env, "run", str(job), "-p", "n", "4")  # other parameters: not the same task's history
+    assert "no estimate yet" in other.stdout
+
+    query = "SELECT run_id, estimate_s, low_s, high_s, actual_s FROM hpdp_meta.predictions"
+    kept = hpdp(env, "sql", query, "-f", "json")
+    [row] = json.loads(kept.stdout)
+    [last] = [r for r in runs(workspace, limit=100) if r.id == row["run_id"]]
+    assert row["low_s"] <= row["estimate_s"] <= row["high_s"] and row["actual_s"] == pytest.approx(last.duration_s)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hpdp.presentation.cli.context import container
+
+if TYPE_CHECKING:
+    from hpdp.domain.durations import Accuracy
 
 insights_app = typer.Typer(help="Findings about the platform's own tasks, drawn from the execution ledger.")
 
@@ -22,16 +25,15 @@ def insights(
     """List the open findings (refreshed from the ledger first)."""
     if ctx.invoked_subcommand is not None:
         return
-    with container() as c:
-        service = c.insights()
-        if accuracy:
-            figures = service.accuracy()
-        else:
-            service.refresh()
-            findings = service.all() if all_ else service.open()
     if accuracy:
+        with container() as c:
+            figures = c.durations().accuracy()
         _show_accuracy(figures, as_json)
         return
+    with container() as c:
+        service = c.insights()
+        service.refresh()
+        findings = service.all() if all_ else service.open()
     if as_json:
         print(json.dumps([f.as_dict() for f in findings], indent=2, default=str))
         return
@@ -44,16 +46,17 @@ def insights(
     render.show_rows(["id", "kind", "severity", "status", "since", "finding"], rows)
 
 
-def _show_accuracy(figures: dict[str, float | int | None], as_json: bool) -> None:
+def _show_accuracy(figures: Accuracy, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(figures))
+        print(json.dumps(figures.as_dict()))
         return
-    if not figures.get("predictions"):
-        print("No predicted durations recorded yet.")
+    if not figures.runs or figures.median_abs_error is None or figures.coverage is None:
+        print("No predicted run has finished yet: `hpdp run` predicts a notebook's duration from three earlier runs.")
         return
-    error, coverage = figures["median_abs_error"], figures["interval_coverage"]
-    print(f"{figures['predictions']} predicted runs: median absolute error {error:.0%}", end="")
-    print(f", 80% interval covered {coverage:.0%} of runs." if coverage is not None else ".")
+    print(
+        f"{figures.runs} predicted runs: median absolute error {figures.median_abs_error:.0%}, "
+        f"80% interval covered {figures.coverage:.0%} of runs."
+    )
 
 
 @insights_app.command()

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hpdp.domain.errors import TaskFailedError, UnsupportedError
+from hpdp.domain.errors import HpdpError, TaskFailedError, UnsupportedError
 from hpdp.presentation.cli.context import container
 from hpdp.presentation.cli.params import PARAMS_CONTEXT, pairs, parameters
 
 if TYPE_CHECKING:
+    from hpdp.application.durations import DurationService
+    from hpdp.domain.durations import Prediction
     from hpdp.domain.runs import RunRecord
 
 
@@ -42,19 +44,36 @@ def run(
 
     Parameters: -p NAME VALUE (repeat), converted to the types declared in the notebook's parameters cell.
     """
+    from hpdp.application.durations import run_subject
     from hpdp.domain.runs import RunRequest, RunStatus
 
     request = RunRequest(str(notebook), parameters(pairs(ctx.args), file), experiment=experiment, timeout_s=timeout)
     with container(pool_size=0, tracker_in_child=not queue) as c:
-        service = c.runs()
+        service, durations = c.runs(), c.durations()
+        subject, typed = run_subject(request.notebook, request.parameters, from_text=True)
+        prediction = durations.predict(subject, typed)
+        print(f"Predicted duration: {prediction.sentence()}", flush=True)
         if queue:
             record = service.submit(request, from_text=True)
+            _keep_prediction(durations, record.id, subject, prediction, None)
             print(f"Queued run {record.id} on the {record.queue} queue; `hpdp runs` shows its progress.")
             return
         record = service.run(request, from_text=True)
+        if record.status is RunStatus.FINISHED:
+            _keep_prediction(durations, record.id, subject, prediction, record.duration_s)
     print(describe(record))
     if record.status is RunStatus.FAILED:
         raise TaskFailedError(f"Run {record.id} failed: {record.reason}; see the output notebook {record.output_path}.")
+
+
+def _keep_prediction(
+    durations: DurationService, run_id: str, subject: str, prediction: Prediction, actual: float | None
+) -> None:
+    """Predicted beside actual, for `accuracy()`; a run that worked is not failed by its bookkeeping."""
+    try:
+        durations.record(run_id, subject, prediction, actual)
+    except HpdpError as exc:
+        print(f"Could not keep the predicted duration: {exc}")
 
 
 def runs(

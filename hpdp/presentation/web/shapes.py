@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hpdp.application.schedules import ScheduleView
+    from hpdp.domain.durations import Prediction
     from hpdp.domain.model import Snapshot, TableInfo, WriteResult
     from hpdp.domain.runs import RunRecord, Schedule
     from hpdp.domain.sources import LoadRecord, SourceSpec
@@ -60,6 +61,19 @@ def load(r: LoadRecord) -> dict[str, Any]:
         "mode": r.mode,
         "snapshot": r.snapshot,
         "error": r.error,
+    }
+
+
+def prediction(p: Prediction) -> dict[str, Any]:
+    return {
+        "estimate_s": p.estimate,
+        "low_s": p.low,
+        "high_s": p.high,
+        "interval": 0.8,
+        "method": p.method or None,
+        "runs": p.runs,
+        "reason": p.reason,
+        "text": p.sentence(),
     }
 
 

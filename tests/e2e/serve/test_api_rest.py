@@ -238,6 +238,8 @@ def test_a_queued_run_is_listed_and_found(api: httpx.Client, server: Server) -> 
     assert queued.status_code == 202, queued.text
     run = queued.json()
     assert run["status"] == "queued" and run["parameters"] == {"x": 7}
+    predicted = run["predicted_duration"]  # no history yet: said plainly, no number
+    assert predicted["estimate_s"] is None and predicted["reason"] == "fewer than 3 earlier runs (0 so far)"
     assert api.get(f"/api/v1/runs/{run['id']}").json()["id"] == run["id"]
     assert run["id"] in [r["id"] for r in api.get("/api/v1/runs", params={"notebook": "report.ipynb"}).json()]
     assert api.get("/api/v1/runs", params={"notebook": "other.ipynb"}).json() == []

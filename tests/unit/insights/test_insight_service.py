@@ -56,10 +56,3 @@ def test_a_regression_that_returns_to_its_baseline_resolves_itself(parts):
 def test_dismissing_an_unknown_finding_is_a_not_found_error(parts):
     with pytest.raises(FindingNotFoundError, match="No finding has the id 'nope'"):
         parts[1].dismiss("nope")
-
-
-def test_accuracy_compares_predicted_and_actual_durations(parts):
-    ledger, insights, _ = parts
-    runs = executions([10.0, 10.0, 10.0, 10.0], config={"predicted_s": 8.0, "predicted_low": 9.0, "predicted_high": 12})
-    ledger.record_many(runs)
-    assert insights.accuracy() == {"predictions": 4, "median_abs_error": pytest.approx(0.2), "interval_coverage": 1.0}
