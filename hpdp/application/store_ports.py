@@ -224,6 +224,10 @@ class AbstractStore(ABC):
         with self.batch() as batch:
             batch.drop(table)
 
+    def ensure_schema(self, schema: str) -> None:  # noqa: B027 - stores with one schema have nothing to create
+        """Create a named schema ahead of the writes into it (a first write would create it too, but a schema
+        created by a writer while others commit can break their commits: bookkeeping creates it up front)."""
+
     @contextmanager
     def batch(self) -> Iterator[AbstractBatch]:
         """Group writes into one atomic commit (one snapshot where the engine keeps them)."""

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+# The store's schema of the platform's own bookkeeping (executions, findings, predictions): its commits are not
+# versions of anyone's data, so snapshot listings and the current snapshot leave them out.
+META_SCHEMA = "hpdp_meta"
 KINDS = ("load", "run", "experiment_child", "transfer", "query", "advice")  # advice: an engine measured on a table
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hpdp.adapters.ledger.tables import SCHEMA, table
 from hpdp.application.durations import AbstractPredictionLog, PredictionRecord
 from hpdp.application.store_ports import AbstractStore
-
-TABLE = "hpdp_meta.predictions"
 
 
 class StorePredictionLog(AbstractPredictionLog):
     def __init__(self, store: AbstractStore) -> None:
         self.store = store
+        store.ensure_schema(SCHEMA)
+        self.table = table(store, "predictions")
 
     def add(self, record: PredictionRecord) -> None:
         import pyarrow as pa
@@ -28,13 +29,13 @@ class StorePredictionLog(AbstractPredictionLog):
                 "predicted_at": [datetime.now(UTC).replace(tzinfo=None)],
             }
         )
-        self.store.write(TABLE, row, "append")
+        self.store.write(self.table, row, "append")
 
     def list(self) -> list[PredictionRecord]:
-        if not self.store.has_table(TABLE):
+        if not self.store.has_table(self.table):
             return []
         rows = self.store.sql(
-            f"SELECT run_id, subject, estimate_s, low_s, high_s, actual_s FROM {TABLE} ORDER BY predicted_at",
+            f"SELECT run_id, subject, estimate_s, low_s, high_s, actual_s FROM {self.table} ORDER BY predicted_at",
             format="arrow",
         ).to_pylist()
         return [

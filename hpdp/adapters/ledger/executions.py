@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hpdp.adapters.ledger.tables import dumps, loads, table, utc
+from hpdp.adapters.ledger.tables import SCHEMA, dumps, loads, table, utc
 from hpdp.application.ledger import AbstractLedger
 from hpdp.application.store_ports import AbstractStore
 from hpdp.domain.errors import UnknownTableError
@@ -25,6 +25,7 @@ MAPS = ("parameters", "links", "phases", "config")
 class LakeLedger(AbstractLedger):
     def __init__(self, store: AbstractStore) -> None:
         self.store = store
+        store.ensure_schema(SCHEMA)  # before any task runs beside the ledger's writer
         self.table = table(store, "executions")
 
     def _record(self, executions: list[TaskExecution]) -> None:

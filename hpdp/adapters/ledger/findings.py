@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hpdp.adapters.ledger.tables import dumps, loads, table, utc
+from hpdp.adapters.ledger.tables import SCHEMA, dumps, loads, table, utc
 from hpdp.application.ledger import AbstractFindingStore
 from hpdp.application.store_ports import AbstractStore
 from hpdp.domain.errors import UnknownTableError
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class LakeFindingStore(AbstractFindingStore):
     def __init__(self, store: AbstractStore) -> None:
         self.store = store
+        store.ensure_schema(SCHEMA)  # before any task runs beside the ledger's writer
         self.table = table(store, "findings")
 
     def upsert(self, finding: Finding) -> None:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hpdp.application.store_ports import AbstractStore
+from hpdp.domain.ledger import META_SCHEMA
 
-SCHEMA = "hpdp_meta"
+SCHEMA = META_SCHEMA
 
 
 def table(store: AbstractStore, name: str) -> str:

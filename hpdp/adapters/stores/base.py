@@ -170,6 +170,15 @@ class DuckDBEngineStore(AbstractStore):
                     ) from cause
                 raise
 
+    def ensure_schema(self, schema: str) -> None:
+        if not self.named_schemas or self.options.read_only:
+            return
+        with self._write_lock:
+            cur = self._write_cursor()
+            query = "SELECT 1 FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?"
+            if not self.retrying(lambda: cur.execute(query, [CATALOG, schema]).fetchall()):
+                self.retrying(lambda: cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}"))
+
     def _write_cursor(self) -> duckdb.DuckDBPyConnection:
         if self._writer is None:
             self._writer = self._cursor()

@@ -16,8 +16,26 @@ from hpdp.adapters.stores.postgres import libpq_dsn, probe
 from hpdp.adapters.stores.sql import CATALOG, literal
 from hpdp.application.store_ports import StoreOptions, SupportsReadOnly, SupportsSnapshots
 from hpdp.domain.errors import HpdpError, SnapshotNotFoundError
+from hpdp.domain.ledger import META_SCHEMA
 from hpdp.domain.model import Snapshot
 
+_META = f"__ducklake_metadata_{CATALOG}"
+# The newest snapshot with one change outside the bookkeeping schema: a change names a schema or table
+# ('created_table:"hpdp_meta"."executions"') or a table id ('inserted_into_table:7').
+_LATEST_DATA_SNAPSHOT = f"""
+WITH meta AS (
+    SELECT t.table_id FROM {_META}.ducklake_table t JOIN {_META}.ducklake_schema s USING (schema_id)
+    WHERE s.schema_name = {literal(META_SCHEMA)}
+), changes AS (
+    SELECT snapshot_id, unnest(string_split(coalesce(changes_made, ''), ',')) AS change
+    FROM {_META}.ducklake_snapshot_changes
+)
+SELECT max(snapshot_id) FROM changes
+WHERE NOT (
+    regexp_matches(change, '^[a-z_]+:"{META_SCHEMA}"(\\.|$)')
+    OR coalesce(TRY_CAST(split_part(change, ':', 2) AS BIGINT) IN (SELECT table_id FROM meta), false)
+)
+"""
 _RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
 
 
@@ -111,7 +129,7 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
         return "" if as_of is None else f" AT (VERSION => {int(as_of)})"
 
     def check_snapshot(self, as_of: int) -> None:
-        latest = self.current_snapshot()
+        latest = self.latest_snapshot()
         if not 0 <= as_of <= latest:
             raise SnapshotNotFoundError(f"Snapshot {as_of} does not exist; snapshots run from 0 to {latest}.")
 
@@ -151,7 +169,7 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
 
     def _spans(self, table: str) -> list[tuple[int, int]]:
         """The snapshot ranges in which a table existed, oldest first."""
-        latest = self.current_snapshot()
+        latest = self.latest_snapshot()
         name = table.rpartition(".")[2]
         with self._short_session() as session, session.running() as cur:
             rows = self.retrying(
@@ -162,24 +180,36 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
             )
         return [(int(b), latest if e is None else int(e) - 1) for b, e in rows if e is None or int(e) > int(b)]
 
-    def current_snapshot(self) -> int:
+    def latest_snapshot(self) -> int:
+        """The newest snapshot of the catalog, bookkeeping commits included (any of them can be read AT)."""
         with self._short_session() as session, session.running() as cur:
             # fetchall closes the result: a half-read one keeps the catalog locked for other writers
             rows = self.retrying(lambda: cur.execute(f"SELECT id FROM {CATALOG}.current_snapshot()").fetchall())
         return int(rows[0][0]) if rows else 0
 
-    def _snapshot_rows(self, cur: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
-        tables = cur.execute(f"SELECT table_id, table_name FROM __ducklake_metadata_{CATALOG}.ducklake_table")
-        ids = {str(table_id): name for table_id, name in tables.fetchall()}
+    def current_snapshot(self) -> int:
+        """The newest snapshot that changed data: commits that touched only the platform's bookkeeping schema
+        (the execution ledger, findings) are not versions a user sees, so they do not move it."""
+        with self._short_session() as session, session.running() as cur:
+            rows = self.retrying(lambda: cur.execute(_LATEST_DATA_SNAPSHOT).fetchall())
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def _snapshot_rows(self, cur: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], set[str], list[tuple[Any, ...]]]:
+        tables = cur.execute(
+            f"SELECT t.table_id, t.table_name, s.schema_name FROM {_META}.ducklake_table t "
+            f"LEFT JOIN {_META}.ducklake_schema s USING (schema_id)"
+        ).fetchall()
+        ids = {str(table_id): name for table_id, name, _ in tables}
+        meta = {str(table_id) for table_id, _, schema in tables if schema == META_SCHEMA}
         rows = cur.execute(
             f"SELECT snapshot_id, timezone('UTC', snapshot_time), changes "
             f"FROM ducklake_snapshots('{CATALOG}') ORDER BY snapshot_id"
         ).fetchall()
-        return ids, rows
+        return ids, meta, rows
 
     def snapshots(self, table: str | None = None) -> list[Snapshot]:
         with self._short_session() as session, session.running() as cur:
-            ids, rows = self.retrying(lambda: self._snapshot_rows(cur))
+            ids, meta, rows = self.retrying(lambda: self._snapshot_rows(cur))
         result = []
         for snap_id, when, changes in rows:
             touched = set()
@@ -188,6 +218,8 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
                     touched.add(ids.get(value, value.split(".")[-1]))
             if table is not None and table not in touched:
                 continue
+            if table is None and changes and _bookkeeping_only(changes, meta):
+                continue  # the ledger's own commits are no version of the user's data
             text = "; ".join(
                 f"{k.replace('_', ' ')}: {', '.join(ids.get(v, v) for v in vs)}" for k, vs in (changes or {}).items()
             )
@@ -195,3 +227,13 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
                 Snapshot(id=int(snap_id), time=when.replace(tzinfo=UTC), changes=text, tables=tuple(sorted(touched)))
             )
         return result
+
+
+def _bookkeeping_only(changes: dict[str, list[str]], meta: set[str]) -> bool:
+    """Whether every change of a snapshot is in the bookkeeping schema (by name or by table id)."""
+    prefix = f"{META_SCHEMA}."
+    return all(
+        value == META_SCHEMA or value.startswith(prefix) or value in meta
+        for values in changes.values()
+        for value in values
+    )

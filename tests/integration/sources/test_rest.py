@@ -68,11 +68,15 @@ def test_one_load_is_one_snapshot_holding_data_cursor_and_history(open_hp, api_u
     hp = open_hp({"items": source(api_url, incremental={"field": "updated_at", "param": "since"})})
     before = hp.current_snapshot()
     record = hp.ingest("items")
-    assert hp.current_snapshot() == before + 1 == record.snapshot
+    hp.close()  # the ledger's record of the load is written too: it adds no snapshot a user lists
+    hp = open_hp()
+    [load] = [s for s in hp.snapshots() if s.id > before]
+    assert load.id == record.snapshot == hp.current_snapshot()
+    assert load.tables == ("_hpdp_cursors", "_hpdp_loads", "items")
     assert hp.ingestion.cursor("items") == "2024-01-01T00:25:00Z"
     assert [t.name for t in hp.tables()] == ["items"]  # state tables stay hidden
     hp.write("other", [{"x": 1}])  # a later commit does not change the snapshot the history names
-    assert hp.ingestion.loads("items")[0].snapshot == record.snapshot == hp.current_snapshot() - 1
+    assert hp.ingestion.loads("items")[0].snapshot == record.snapshot < hp.current_snapshot()
 
 
 def test_a_looping_next_link_fails_the_load_and_writes_nothing(open_hp, api, api_url):

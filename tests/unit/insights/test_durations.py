@@ -17,9 +17,8 @@ from hpdp.domain.ledger import TaskExecution
 
 def execution(seconds: float = 1.0, offset: int = 0, outcome: str = "ok") -> TaskExecution:
     started = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=offset)
-    return TaskExecution(
-        str(offset), "run", "nb", {}, {}, started, started + timedelta(seconds=seconds), outcome=outcome
-    )
+    ended = started + timedelta(seconds=seconds)
+    return TaskExecution(id=str(offset), kind="run", subject="nb", started=started, ended=ended, outcome=outcome)
 
 
 def runs(durations: list[float], **parameters: object) -> list[DurationSample]:
