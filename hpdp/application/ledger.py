@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from hpdp.application import detectors
 from hpdp.application.clock import Clock, utcnow
+from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.domain.errors import InvalidInputError
 from hpdp.domain.findings import Finding, FindingKind, FindingNotFoundError, FindingStatus, parse_finding_status
 from hpdp.domain.ledger import KINDS, TaskExecution
@@ -89,10 +90,17 @@ class AbstractFindingStore(ABC):
 class InsightService:
     """`hpdp insights`, the API and the pages: findings refreshed from the ledger, listed and dismissed."""
 
-    def __init__(self, ledger: AbstractLedger, findings: AbstractFindingStore, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        ledger: AbstractLedger,
+        findings: AbstractFindingStore,
+        clock: Clock = utcnow,
+        events: Callable[[], AbstractEventBus] = NullEventBus,
+    ) -> None:
         self.ledger = ledger
         self.findings = findings
         self._clock = clock
+        self._events = events  # `insights.changed` after findings were stored (pages refresh on it)
 
     # -- refreshing ---------------------------------------------------------------------------------------
     def refresh(self, subject: str | None = None) -> list[Finding]:
@@ -140,6 +148,13 @@ class InsightService:
                 changed[old.id] = old.but(status=FindingStatus.RESOLVED.value, updated=now)
         if changed:
             self.findings.upsert_many(list(changed.values()))
+            self._changed(len(changed))
+
+    def _changed(self, count: int) -> None:
+        try:
+            self._events().publish("insights.changed", findings=count)
+        except Exception:  # an event informs; the findings are stored already
+            log.warning("insights.changed could not be published", exc_info=True)
 
     # -- reading and deciding -------------------------------------------------------------------------------
     def open(self) -> list[Finding]:
@@ -151,11 +166,20 @@ class InsightService:
     def get(self, finding_id: str) -> Finding:
         return self.findings.get(finding_id)
 
+    def listing(self, include_all: bool = False) -> list[Finding]:
+        """The open findings, or every finding with `include_all`: what the CLI, the API and the page show."""
+        return self.all() if include_all else self.open()
+
     def dismiss(self, finding_id: str) -> Finding:
-        return self.findings.set_status(finding_id, FindingStatus.DISMISSED.value, self._clock())
+        return self._set(finding_id, FindingStatus.DISMISSED)
 
     def accept(self, finding_id: str) -> Finding:
-        return self.findings.set_status(finding_id, FindingStatus.ACCEPTED.value, self._clock())
+        return self._set(finding_id, FindingStatus.ACCEPTED)
+
+    def _set(self, finding_id: str, status: FindingStatus) -> Finding:
+        finding = self.findings.set_status(finding_id, status.value, self._clock())
+        self._changed(1)
+        return finding
 
 
 def _subjects(finding: Finding) -> set[str]:

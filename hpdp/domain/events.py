@@ -17,6 +17,7 @@ EVENT_TYPES = (
     "schedule.fired",
     "schedule.changed",
     "snapshot.created",
+    "insights.changed",
 )
 
 

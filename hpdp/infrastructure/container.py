@@ -279,7 +279,7 @@ class Container:
     def _build_insights(self) -> InsightService:
         from hpdp.application.ledger import InsightService
 
-        return InsightService(self._ledger.get(), self._findings.get(), self.clock)
+        return InsightService(self._ledger.get(), self._findings.get(), self.clock, events=self._events.get)
 
     def _build_recorder(self) -> Recorder:
         import socket

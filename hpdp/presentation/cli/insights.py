@@ -33,7 +33,7 @@ def insights(
     with container() as c:
         service = c.insights()
         service.refresh()
-        findings = service.all() if all_ else service.open()
+        findings = service.listing(all_)
     if as_json:
         print(json.dumps([f.as_dict() for f in findings], indent=2, default=str))
         return

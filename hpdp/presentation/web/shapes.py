@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hpdp.application.schedules import ScheduleView
     from hpdp.domain.durations import Prediction
+    from hpdp.domain.findings import Finding
     from hpdp.domain.model import Snapshot, TableInfo, WriteResult
     from hpdp.domain.runs import RunRecord, Schedule
     from hpdp.domain.sources import LoadRecord, SourceSpec
@@ -62,6 +63,10 @@ def load(r: LoadRecord) -> dict[str, Any]:
         "snapshot": r.snapshot,
         "error": r.error,
     }
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    return f.as_dict()
 
 
 def prediction(p: Prediction) -> dict[str, Any]:

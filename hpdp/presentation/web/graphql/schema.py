@@ -131,6 +131,20 @@ class Experiment:
 
 
 @strawberry.type
+class Finding:
+    id: str
+    kind: str
+    subject: str
+    severity: str
+    status: str
+    message: str
+    since: str
+    evidence: JSON
+    created: str | None
+    updated: str | None
+
+
+@strawberry.type
 class Event:
     type: str
     at: str
@@ -157,6 +171,10 @@ def _load(d: dict[str, Any]) -> Load:
 
 def _source(d: dict[str, Any]) -> Source:
     return Source(**{**d, "last_load": _load(d["last_load"]) if d["last_load"] else None})
+
+
+def _finding(f: Any) -> Finding:
+    return Finding(**shapes.finding(f))
 
 
 def _schedule(view: Any) -> Schedule:
@@ -230,6 +248,10 @@ class Query:
     async def experiment(self, info: Info, name: str) -> Experiment:
         return Experiment(name=name)
 
+    @strawberry.field(description="Findings drawn from the execution ledger: the open ones, or all of them.")
+    async def insights(self, info: Info, all: bool = False) -> list[Finding]:
+        return [_finding(f) for f in await call(lambda: container(info).insights().listing(all))]
+
 
 @strawberry.type
 class Mutation:
@@ -285,6 +307,10 @@ class Mutation:
     async def remove_schedule(self, info: Info, name: str) -> bool:
         await call(lambda: container(info).schedules().remove(name))
         return True
+
+    @strawberry.mutation(description="Dismiss a finding: it is not raised again for the same evidence.")
+    async def dismiss_insight(self, info: Info, id: str) -> Finding:
+        return _finding(await call(lambda: container(info).insights().dismiss(id)))
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-NAMES = ("overview", "data", "sources", "runs", "schedules", "experiments")
+NAMES = ("overview", "data", "sources", "runs", "schedules", "experiments", "insights")
 
 
 def builders(container: Any) -> dict[str, Callable[[], Any]]:

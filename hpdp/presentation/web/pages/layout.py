@@ -22,6 +22,7 @@ PAGES = (
     PageInfo("/runs", "Runs"),
     PageInfo("/schedules", "Schedules"),
     PageInfo("/experiments", "Experiments"),
+    PageInfo("/insights", "Insights"),
 )
 
 

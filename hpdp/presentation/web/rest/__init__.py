@@ -13,9 +13,9 @@ PREFIX = "/api/v1"
 def router() -> APIRouter:
     from fastapi import APIRouter
 
-    from hpdp.presentation.web.rest import experiments, info, runs, schedules, sources, sql, tables
+    from hpdp.presentation.web.rest import experiments, info, insights, runs, schedules, sources, sql, tables
 
     api = APIRouter(prefix=PREFIX)
-    for module in (info, tables, sql, sources, runs, schedules, experiments):
+    for module in (info, tables, sql, sources, runs, schedules, experiments, insights):
         api.include_router(module.router)
     return api
