@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ PAGES = {
     "/runs": "Pick a run",
     "/schedules": "New schedule",
     "/experiments": "Ranking",
+    "/insights": "Every status",
 }
 
 
@@ -47,7 +49,7 @@ def test_every_page_loads_without_errors_and_links_the_others(site: Site, page: 
     errors = errors_of(page)
     open_page(page, site.url + path)
     expect(page.get_by_text(PAGES[path]).first).to_be_visible(timeout=30_000)
-    for title in ("Overview", "Data", "Sources", "Runs", "Schedules", "Experiments"):
+    for title in ("Overview", "Data", "Sources", "Runs", "Schedules", "Experiments", "Insights"):
         expect(page.get_by_role("link", name=title, exact=True)).to_be_visible()
     expect(page.locator(".alert-danger:visible")).to_have_count(0)
     assert errors == []
@@ -129,3 +131,27 @@ def test_a_schedule_added_by_another_process_appears_without_reloading(site: Sit
     added = hpdp(site, "schedule", "add", "from-the-cli", "--notebook", str(site.notebook), "--cron", "0 6 * * *")
     assert added.returncode == 0, added.stderr
     expect(page.locator(".tabulator-cell", has_text="from-the-cli")).to_be_visible(timeout=30_000)
+
+
+def test_a_regression_appears_on_the_insights_page_without_reloading_and_is_dismissed_there(
+    site: Site, page: Page
+) -> None:
+    from tests.unit.insights.histories import durations, executions
+
+    open_page(page, f"{site.url}/insights")
+    expect(page.locator(".hpdp-insights-summary")).to_contain_text("open findings")
+    subject = "jobs/page.ipynb"  # 12 runs at a baseline, then 4 runs 30% slower
+    history = executions(durations(7, 12, noise=0.03, step=0.3, after=4), subject=subject)
+    site.container.ledger().record_many([e.but(id=f"page-{e.id}") for e in history])
+    site.container.insights().refresh()  # stores the finding and announces insights.changed
+    row = page.locator(".tabulator-row", has_text=subject)
+    expect(row).to_contain_text("duration_regression", timeout=30_000)
+    expect(row).to_contain_text("r12")  # since: the first slow run
+    row.locator(".tabulator-cell[tabulator-field='kind']").click()
+    page.get_by_role("button", name="Dismiss").click()
+    expect(page.locator(".alert-success")).to_contain_text("Dismissed")
+    expect(page.locator(".tabulator-row", has_text=subject)).to_have_count(0)
+    listed = hpdp(site, "insights", "--json", "--all")
+    assert listed.returncode == 0, listed.stderr
+    [finding] = [f for f in json.loads(listed.stdout) if f["subject"] == subject]
+    assert finding["kind"] == "duration_regression" and finding["status"] == "dismissed"

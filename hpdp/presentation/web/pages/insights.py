@@ -21,7 +21,7 @@ def row(f: Finding) -> dict[str, Any]:
 def page(container: Any) -> pn.template.BaseTemplate:
     notice = Notice()
     table = records_table(pd.DataFrame(columns=COLUMNS), selectable=1, layout="fit_data_stretch")
-    show_all = pn.widgets.Checkbox(name="Every status (accepted, dismissed, resolved)")
+    show_all = pn.widgets.Checkbox(label="Every status (accepted, dismissed, resolved)")
     dismiss = pn.widgets.Button(label="Dismiss", width=100, disabled=True)
     summary = pn.pane.Markdown("", css_classes=["hpdp-insights-summary"])
 
