@@ -36,7 +36,9 @@ WHERE NOT (
     OR coalesce(TRY_CAST(split_part(change, ':', 2) AS BIGINT) IN (SELECT table_id FROM meta), false)
 )
 """
-_RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key")
+# "schema not found in metadata catalog": a replace (drop and create in one commit) right after another commit
+# of this process can fail so in DuckLake 1.5; replayed, it commits.
+_RETRYABLE = ("conflict", "locked", "busy", "unique constraint", "primary key", "not found in metadata catalog")
 
 
 def write_ahead_log(path: Path) -> None:
