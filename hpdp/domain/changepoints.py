@@ -133,13 +133,21 @@ def _baselines(y: np.ndarray, start: int, ks: np.ndarray, test: StepTest) -> tup
     inside = idx >= start
     m = np.where(inside, y[np.clip(idx, 0, None)], np.nan)
     n = inside.sum(1)
-    med = np.nanmedian(m, axis=1)
+    med = _medians(m, n)
     r = np.abs(m - med[:, None])
-    mad = np.nanmedian(r, axis=1) * 1.4826
+    mad = _medians(r, n) * 1.4826
     cap = np.where(mad > 0, 3 * mad, np.inf)
-    s = np.maximum(_SQRT_HALF_PI * np.nanmean(np.minimum(r, cap[:, None]), axis=1), test.min_noise)
+    s = np.maximum(_SQRT_HALF_PI * np.nansum(np.minimum(r, cap[:, None]), axis=1) / n, test.min_noise)
     u = np.clip((m - med[:, None]) / s[:, None], -test.huber, test.huber)
-    return med + s * np.nanmean(u, axis=1), s, n
+    return med + s * np.nansum(u, axis=1) / n, s, n
+
+
+def _medians(m: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Each row's median over its n numbers (NaN marks the rest; sorting puts NaN last)."""
+    ordered = np.sort(m, axis=1)
+    rows = np.arange(len(m))
+    lo, hi = np.maximum(n - 1, 0) // 2, n // 2
+    return (ordered[rows, lo] + ordered[rows, np.minimum(hi, m.shape[1] - 1)]) / 2
 
 
 def _scan(y: np.ndarray, start: int, t: int, test: StepTest) -> tuple[int, int, float, bool] | None:
@@ -154,24 +162,29 @@ def _scan(y: np.ndarray, start: int, t: int, test: StepTest) -> tuple[int, int, 
         loc, s, n = _baselines(y, start, ks, test)
         idx = ks[:, None] + np.arange(wmax)[None, :]
         post = np.where(idx < size, y[np.clip(idx, None, size - 1)], np.nan)
-        nu = _EFF_SCALE * (n - 1)
-        z, shift, gain = (np.zeros((len(ks), wmax)) for _ in range(3))
-        gain -= np.inf
-        for w in range(2, wmax + 1):  # w = 2 only places a step, never declares one
-            q = post[:, :w]
-            med = np.median(q, axis=1)  # NaN where the window runs past the end
-            keep = q - med[:, None] <= test.spike * s[:, None]
-            kept = np.maximum(keep.sum(1), 1)
-            d = np.where(keep, q, 0.0).sum(1) / kept - loc
-            se = np.sqrt(1 / kept + _V_HUBER / n)
-            tt = np.abs(d) / (s * se)
-            wrong = w - (np.sign(d)[:, None] * (q - loc[:, None]) > 0).sum(1)
-            ok = (wrong <= (0 if w < 4 else test.signs)) & (np.abs(d) >= math.log1p(test.min_relative))
-            z[:, w - 1] = np.where(ok, tt * (1 - 1 / (4 * nu)) / np.sqrt(1 + tt * tt / (2 * nu)), 0.0)
-            shift[:, w - 1] = d
-            gain[:, w - 1] = np.where(ok, np.abs(d) / se, -np.inf)
+        nu = (_EFF_SCALE * (n - 1))[:, None]
+        widths = np.arange(1, wmax + 1)
+        mine = np.arange(wmax)[None, None, :] < widths[None, :, None]  # [k, w - 1, i]: run i counts for w
+        q = np.where(mine, post[:, None, :], np.nan)
+        ordered = np.sort(q, axis=2)  # NaN last
+        low, high = ((widths - 1) // 2)[None, :, None], (widths // 2)[None, :, None]
+        rows = np.broadcast_to(low, (len(ks), wmax, 1))
+        med = (np.take_along_axis(ordered, rows, 2) + np.take_along_axis(ordered, rows * 0 + high, 2))[..., 0] / 2
+        keep = mine & (q - med[..., None] <= test.spike * s[:, None, None])
+        kept = np.maximum(keep.sum(2), 1)
+        shift = np.where(keep, q, 0.0).sum(2) / kept - loc[:, None]
+        se = np.sqrt(1 / kept + _V_HUBER / n[:, None])
+        tt = np.abs(shift) / (s[:, None] * se)
+        wrong = widths[None, :] - (mine & (np.sign(shift)[..., None] * (q - loc[:, None, None]) > 0)).sum(2)
+        ok = (
+            (widths >= 2)[None, :]  # two runs only place a step, never declare one
+            & (wrong <= np.where(widths < 4, 0, test.signs)[None, :])
+            & (np.abs(shift) >= math.log1p(test.min_relative))
+        )
+        z = np.where(ok, tt * (1 - 1 / (4 * nu)) / np.sqrt(1 + tt * tt / (2 * nu)), 0.0)
+        gain = np.where(ok, np.abs(shift) / se, -np.inf)
         when = idx  # the run at whose arrival (k, w) is known
-        longer = np.arange(1, wmax + 1)[None, :] >= test.min_after
+        longer = (widths >= test.min_after)[None, :]
         alarm = (z >= np.where(shift > 0, test.z, test.z_down)) & (when >= t) & (when < t_end) & longer
         if alarm.any():
             seen = int(when[alarm].min())
@@ -198,7 +211,7 @@ def _placed(y: np.ndarray, start: int, k: int, end: int, up: bool, test: StepTes
     idx = ks[:, None] + np.arange(3 * test.window)[None, :]
     inside = idx < end
     post = np.where(inside, y[np.clip(idx, None, len(y) - 1)], np.nan)
-    med = np.nanmedian(post, axis=1)
+    med = _medians(post, inside.sum(1))
     keep = inside & (post - med[:, None] <= test.spike * s[:, None])
     kept = np.maximum(keep.sum(1), 1)
     d = np.where(keep, post, 0.0).sum(1) / kept - loc
