@@ -83,7 +83,7 @@ class StepTest:
     huber: float = 1.5
     spike: float = 4.0  # noise units above the post-split median beyond which a run is a spike
     signs: int = 1  # runs since the split allowed on the old level's side, from 4 runs on
-    chunk: int = 64  # runs scanned per vectorised block
+    chunk: int = 128  # runs scanned per vectorised block
 
 
 def level_and_noise(values: Sequence[float], min_noise: float = 0.0) -> tuple[float, float]:

@@ -59,8 +59,9 @@ class LakeLedger(AbstractLedger):
         columns = data.to_pydict()  # column by column: much faster than row dicts for 10k rows
         for m in MAPS:  # one JSON document per column, not one per cell
             columns[m] = json.loads("[" + ",".join(text or "{}" for text in columns[m]) + "]")
-        rows = (dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True))
-        return [_execution(r) for r in reversed(list(rows))]
+        names = list(columns)
+        rows = [_execution(dict(zip(names, values, strict=True))) for values in zip(*columns.values(), strict=True)]
+        return rows[::-1]
 
 
 def _rows(executions: list[TaskExecution]) -> pa.Table:
