@@ -91,8 +91,8 @@ def regression_detection(quick: bool) -> list[str]:
     within3 = _detected_within(0.10, 3, trials, 1)
     within5 = _detected_within(0.20, 5, trials, 2)
     lines = [
-        f"+30% step, 10% noise, found within 3 runs: {within3:.1%} of {trials} histories",
-        f"+30% step, 20% noise, found within 5 runs: {within5:.1%} of {trials} histories",
+        f"+30% step, 10% noise, found within 3 runs: {within3:.1%} of {trials} histories (target: all)",
+        f"+30% step, 20% noise, found within 5 runs: {within5:.1%} of {trials} histories (target: all)",
     ]
     rng = random.Random(3)
     for noise, spikes in ((0.05, 0.0), (0.10, 0.0), (0.20, 0.0), (0.10, 0.03)):
