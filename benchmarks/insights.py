@@ -42,7 +42,6 @@ from hpdp.application.detectors import SAME_STEP
 from hpdp.domain.changepoints import current_step, steps
 from hpdp.domain.ledger import TaskExecution
 
-
 DELAY = 1  # a finding may name the run after the first slow one
 
 

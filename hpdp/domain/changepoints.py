@@ -203,10 +203,7 @@ def _placed(y: np.ndarray, start: int, k: int, end: int, up: bool, test: StepTes
     k with the largest least-squares gain, then the boundary run given to the level it is nearer.
     Returns the first point, the baseline's level (log) and the baseline's size."""
     lo, hi = max(start + test.min_baseline // 2, k - test.window), min(k + test.window, end - 2)
-    if hi < lo:
-        ks = np.array([k])
-    else:
-        ks = np.arange(lo, hi + 1)
+    ks = np.array([k]) if hi < lo else np.arange(lo, hi + 1)
     loc, s, n = _baselines(y, start, ks, test)
     idx = ks[:, None] + np.arange(3 * test.window)[None, :]
     inside = idx < end
