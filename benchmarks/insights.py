@@ -1,13 +1,18 @@
 """Figures of the execution ledger and the findings engine, each section one function; prints the targets.
 
-    python benchmarks/insights.py [--quick]
+    python benchmarks/insights.py [--quick] [--section NAME ...]
 
 Sections:
   regression_detection  seeded synthetic histories: a +30% step found within 3 runs at 10% noise and within 5
                         runs at 20% (after 10-30 baseline runs), false findings per 100 runs of a stable task,
                         and false/missed shares over a mixed set of injected steps. Noise is Gaussian with the
                         given coefficient of variation (10% means a standard deviation of 10% of the level);
-                        a finding counts as found when it names the first slow run or the one after it.
+                        one stable line adds spikes (3% of runs 2-4x slower). The detector is asked after
+                        every run, as the service asks it; findings placed within SAME_STEP runs of each
+                        other are one finding (the service merges them and keeps the latest placement).
+                        A finding is true when it names the first slow run or the next one (DELAY); one
+                        naming a run before the step is false. "Found within k runs": a true finding is
+                        open once the k-th slow run has arrived.
   changepoint_speed     change points of a 1,000-point series
   insights_scale        `hpdp insights` over 10k executions in a DuckLake ledger: the refresh and listing in one
                         process, and the whole command in a fresh process
@@ -44,23 +49,37 @@ from hpdp.domain.changepoints import current_step, steps
 from hpdp.domain.durations import DurationSample
 from hpdp.domain.ledger import TaskExecution
 
+DELAY = 1  # a finding may name the run after the first slow one
 
-def _series(rng: random.Random, baseline: int, noise: float, step: float, after: int) -> list[float]:
+
+def _series(
+    rng: random.Random, baseline: int, noise: float, step: float, after: int, spikes: float = 0.0
+) -> list[float]:
     level = 10.0
-    return [level * (1 + rng.gauss(0, noise)) for _ in range(baseline)] + [
+    values = [level * (1 + rng.gauss(0, noise)) for _ in range(baseline)] + [
         level * (1 + step) * (1 + rng.gauss(0, noise)) for _ in range(after)
     ]
+    return [v * rng.uniform(2, 4) if rng.random() < spikes else v for v in values]
 
 
 def _findings_over_time(values: list[float], first: int) -> list[int]:
-    """The steps raised as the runs come in (from run `first` on), one per distinct step as the service keeps
-    them: a step placed within SAME_STEP runs of an earlier one is the same finding."""
+    """The findings raised as the runs come in (from run `first` on), each as the service keeps it: a step
+    placed within SAME_STEP runs of a raised one is that finding, now naming the new first slow run."""
     raised: list[int] = []
     for end in range(first, len(values) + 1):
         step = current_step(values[:end])
-        if step is not None and all(abs(step.index - i) > SAME_STEP for i in raised):
+        if step is None:
+            continue
+        near = [n for n, i in enumerate(raised) if abs(step.index - i) <= SAME_STEP]
+        if near:
+            raised[near[-1]] = step.index
+        else:
             raised.append(step.index)
     return raised
+
+
+def _true(index: int, baseline: int) -> bool:
+    return baseline <= index <= baseline + DELAY
 
 
 def _detected_within(noise: float, runs: int, trials: int, seed: int) -> float:
@@ -69,7 +88,7 @@ def _detected_within(noise: float, runs: int, trials: int, seed: int) -> float:
     for _ in range(trials):
         baseline = rng.randint(10, 30)
         step = current_step(_series(rng, baseline, noise, 0.3, runs))
-        hits += step is not None and baseline <= step.index <= baseline + 1
+        hits += step is not None and _true(step.index, baseline)
     return hits / trials
 
 
@@ -78,24 +97,25 @@ def regression_detection(quick: bool) -> list[str]:
     within3 = _detected_within(0.10, 3, trials, 1)
     within5 = _detected_within(0.20, 5, trials, 2)
     lines = [
-        f"+30% step, 10% noise, found within 3 runs: {within3:.1%} of {trials} histories",
-        f"+30% step, 20% noise, found within 5 runs: {within5:.1%} of {trials} histories",
+        f"+30% step, 10% noise, found within 3 runs: {within3:.1%} of {trials} histories (target: all)",
+        f"+30% step, 20% noise, found within 5 runs: {within5:.1%} of {trials} histories (target: all)",
     ]
     rng = random.Random(3)
-    for noise in (0.05, 0.10, 0.20):
+    for noise, spikes in ((0.05, 0.0), (0.10, 0.0), (0.20, 0.0), (0.10, 0.03)):
         false, runs = 0, 0
         for _ in range(trials // 4):
-            values = _series(rng, 110, noise, 0.0, 0)
+            values = _series(rng, 110, noise, 0.0, 0, spikes)
             false += len(_findings_over_time(values, 11))
             runs += 100
-        lines.append(f"stable task, {noise:.0%} noise: {100 * false / runs:.2f} false findings per 100 runs (<= 1)")
+        shown = f"{noise:.0%} noise" + (f", {spikes:.0%} of runs spikes" if spikes else "")
+        lines.append(f"stable task, {shown}: {100 * false / runs:.2f} false findings per 100 runs (<= 1)")
     found = false = missed = 0
     for _ in range(trials):
         baseline = rng.randint(10, 30)
         noise = rng.choice([0.05, 0.10, 0.15, 0.20])
         step = rng.choice([0.3, 0.5, 1.0])
         raised = _findings_over_time(_series(rng, baseline, noise, step, 10), 11)
-        true = [i for i in raised if abs(i - baseline) <= 2]
+        true = [i for i in raised if _true(i, baseline)]
         found += bool(true)
         missed += not true
         false += len(raised) - len(true[:1])

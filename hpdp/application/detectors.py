@@ -56,7 +56,7 @@ def duration_regressions(executions: Sequence[TaskExecution], test: StepTest = S
     groups: dict[str, list[TaskExecution]] = defaultdict(list)
     for e in executions:
         if e.ok:
-            groups[e.parameter_key()].append(e)
+            groups[e.parameter_key() if e.parameters else ""].append(e)
     found = []
     for runs in groups.values():
         step = current_step([e.duration_s for e in runs], test)

@@ -6,10 +6,11 @@ links, phases, config) are JSON text, so `phases->>'fetch'` works in DuckDB.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hpdp.adapters.ledger.tables import SCHEMA, dumps, loads, table, utc
+from hpdp.adapters.ledger.tables import SCHEMA, dumps, table, utc
 from hpdp.application.ledger import AbstractLedger
 from hpdp.application.store_ports import AbstractStore
 from hpdp.domain.errors import UnknownTableError
@@ -57,8 +58,11 @@ class LakeLedger(AbstractLedger):
         except UnknownTableError:
             return []
         columns = data.to_pydict()  # column by column: much faster than row dicts for 10k rows
-        rows = (dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True))
-        return [_execution(r) for r in reversed(list(rows))]
+        for m in MAPS:  # one JSON document per column, not one per cell
+            columns[m] = json.loads("[" + ",".join(text or "{}" for text in columns[m]) + "]")
+        names = list(columns)
+        rows = [_execution(dict(zip(names, values, strict=True))) for values in zip(*columns.values(), strict=True)]
+        return rows[::-1]
 
 
 def _rows(executions: list[TaskExecution]) -> pa.Table:
@@ -99,5 +103,5 @@ def _execution(row: dict[str, Any]) -> TaskExecution:
         bytes=row["bytes"],
         cpu_s=row["cpu_s"],
         peak_rss=row["peak_rss"],
-        **{m: loads(row[m]) for m in MAPS},
+        **{m: row[m] for m in MAPS},
     )

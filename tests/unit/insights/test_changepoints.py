@@ -65,3 +65,31 @@ def test_a_series_that_comes_back_to_its_level_has_no_current_step():
 def test_a_very_stable_series_does_not_turn_a_tiny_change_into_a_step():
     values = [1.000] * 20 + [1.004] * 5  # elementary#1169: zero spread must not make 0.4% significant
     assert current_step(values) is None
+
+
+def test_a_spike_followed_by_normal_runs_is_not_a_step():
+    values = durations(6, baseline=15, noise=0.1)
+    values += [values[0] * 3, *durations(7, baseline=2, noise=0.1)]
+    assert current_step(values) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_30_percent_step_at_10_percent_noise_is_found_with_three_slow_runs(seed):
+    values = durations(20 + seed, baseline=20, noise=0.1, step=0.3, after=3)
+    step = current_step(values)
+    assert step is not None and 20 <= step.index <= 21
+
+
+def test_a_step_is_declared_from_the_runs_up_to_it_only():
+    values = durations(8, baseline=15, noise=0.05, step=0.5, after=10)
+    [step] = steps(values)
+    assert [s.seen for s in steps(values[: step.seen + 1])] == [step.seen]
+    assert steps(values[: step.seen]) == []
+
+
+def test_after_an_improvement_a_regression_is_measured_against_the_new_level():
+    values = durations(9, baseline=15, noise=0.05) + durations(10, baseline=15, level=5.0, noise=0.05)
+    values += durations(11, baseline=0, level=5.0, noise=0.05, step=0.4, after=4)
+    found = steps(values)
+    assert [s.up for s in found] == [False, True]
+    assert found[1].index == 30 and found[1].before == pytest.approx(5.0, rel=0.05)
