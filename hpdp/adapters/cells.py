@@ -15,10 +15,14 @@ from typing import Any
 
 import duckdb
 
+from hpdp.adapters import glance, plots
+from hpdp.adapters.attach import attach, detach
 from hpdp.adapters.stores.errors import translate
 from hpdp.adapters.stores.session import DuckDBSession
-from hpdp.adapters.stores.sql import quote
+from hpdp.adapters.stores.sql import quote, quote_part
+from hpdp.application.attach import Attachment
 from hpdp.application.cells import AbstractCellRunner, CellResult, Step
+from hpdp.application.plots import PlotSpec
 from hpdp.domain.errors import HpdpError, QueryError, UnsupportedError
 from hpdp.domain.model import table_name
 
@@ -57,15 +61,27 @@ class DuckDBCellRunner(AbstractCellRunner):
         self.store = store
         self.session = session
         self._kept: set[str] = set()  # frames that stay registered (saved views and lazy relations use them)
+        self._attached: list[str] = []  # databases attached by the notebook, detached when it ends
 
     def close(self) -> None:
+        with suppress(HpdpError, duckdb.Error), self.session.running() as con:
+            for name in self._attached:
+                detach(con, name)
+        self._attached = []
         self.session.close()
 
     def interrupt(self) -> None:
         self.session.interrupt_query()
 
     def _run(
-        self, sql: str, namespace: Mapping[str, Any], format: str, as_of: int | None, save: str | None, explain: bool
+        self,
+        sql: str,
+        namespace: Mapping[str, Any],
+        format: str,
+        as_of: int | None,
+        save: str | None,
+        explain: bool,
+        plot: PlotSpec | None = None,
     ) -> CellResult:
         started = time.perf_counter()
         session = self.session
@@ -76,7 +92,7 @@ class DuckDBCellRunner(AbstractCellRunner):
             with self._frames(con, sql, namespace, keep), session.at(as_of):
                 if save is not None:
                     self._check_save(con, save, statements[-1], params[-1])
-                steps = self._execute(con, statements, params, format, explain, save)
+                steps = self._execute(con, statements, params, format, explain, save, plot)
         value = steps.pop()
         return CellResult(value, statements[-1].type.name, time.perf_counter() - started, steps)
 
@@ -147,7 +163,14 @@ class DuckDBCellRunner(AbstractCellRunner):
         return {r[0] for r in rows.fetchall()}
 
     def _execute(
-        self, con: Any, statements: list[Any], params: list[Any], format: str, explain: bool, save: str | None
+        self,
+        con: Any,
+        statements: list[Any],
+        params: list[Any],
+        format: str,
+        explain: bool,
+        save: str | None,
+        plot: PlotSpec | None = None,
     ) -> list[Any]:
         """Run every statement; return their steps followed by the last one's value."""
         atomic = len(statements) > 1 and all(s.type.name in _TRANSACTIONAL for s in statements)
@@ -164,6 +187,10 @@ class DuckDBCellRunner(AbstractCellRunner):
             began = time.perf_counter()
             if explain:
                 value: Any = "\n".join(r[1] for r in con.sql(f"EXPLAIN {query}", params=bound).fetchall())
+            elif plot is not None:
+                if last.type.name != "SELECT":
+                    raise QueryError("A plot needs a cell that ends with a SELECT query.")
+                value = plots.summarize(con, query, bound, plot)
             else:
                 rel = con.sql(query, params=bound) if bound else con.sql(query)
                 value = _convert(rel, format)
@@ -181,10 +208,33 @@ class DuckDBCellRunner(AbstractCellRunner):
             if atomic:
                 _rollback(con)
             raise
-        rows = _rows(value)
+        rows = len(value.rows) if plot is not None else _rows(value)
         steps.append(Step(_short(query), last.type.name, time.perf_counter() - began, rows))
         steps.append(value)
         return steps
+
+    # -- by name: plots of tables, the schema at a glance, attached databases ----------------------------
+    def relation(self, name: str) -> str:
+        return ".".join(quote_part(part) for part in name.split("."))
+
+    def _glance(self, what: str, table: str | None, format: str) -> Any:
+        with self.session.running() as con:
+            try:
+                if what == "describe":
+                    assert table is not None
+                    return glance.describe(con, self.relation(table), table)
+                rel = glance.tables(con, self._attached) if table is None else glance.columns(con, self.relation(table))
+                return _convert(rel, format)
+            except duckdb.Error as exc:
+                raise _error(exc, known=self.session.relation_names) from exc
+
+    def _attach(self, attachment: Attachment) -> str:
+        with self.session.running() as con:
+            attach(con, attachment, self.store.options.extension_dir, replace=attachment.name in self._attached)
+        if attachment.name not in self._attached:
+            self._attached.append(attachment.name)
+        mode = "read-write" if attachment.write else "read-only"
+        return f"Attached {attachment.kind} database {attachment.shown()} as {attachment.name} ({mode})."
 
     @staticmethod
     def _step(con: Any, statement: Any, bound: dict[str, Any] | None) -> Step:
