@@ -75,7 +75,7 @@ def _add_shapes(con: Any, relation: str, profiles: list[ColumnProfile]) -> None:
     lows = con.sql(f"SELECT {', '.join(bounds)} FROM {relation}").fetchone() if bounds else ()
     aggregates: list[str] = []
     edges = iter(zip(lows[0::2], lows[1::2], strict=True))
-    for p, pick in zip(profiles, picks, strict=True):
+    for pick in picks:
         if pick.startswith("approx_top_k"):
             aggregates.append(pick)
             continue

@@ -147,7 +147,8 @@ class Summaries:
             note = f"{spec.points:,} buckets of x"
         sql = f"""
         WITH {self._src(*keys, not_null=("x",))}
-        SELECT {x} AS x, {value} AS y{by.replace("grp", "grp AS series")} FROM src GROUP BY ALL ORDER BY {"grp, " if by else ""}x
+        SELECT {x} AS x, {value} AS y{by.replace("grp", "grp AS series")} FROM src
+        GROUP BY ALL ORDER BY {"grp, " if by else ""}x
         """
         names, rows = self._rows(sql)
         return self._summary(names, rows, int(total), note, replace(spec, y=spec.y or "count"))

@@ -1,7 +1,7 @@
 """Another database attached to a notebook's SQL session: which kind, where, under what name, read-only or not.
 
-The URL picks the kind: `postgresql://...` (or `postgres://`), `sqlite:///path` (`sqlite:////abs/path`) or a `.sqlite`/`.sqlite3`/`.db`
-file, `duckdb:///path` or a `.duckdb` file.
+The URL picks the kind: `postgresql://...` (or `postgres://`), `sqlite:///path` (`sqlite:////abs/path`) or a
+`.sqlite`/`.sqlite3`/`.db` file, `duckdb:///path` or a `.duckdb` file.
 """
 
 from __future__ import annotations

@@ -95,9 +95,11 @@ class PlotSpec:
                 if col.family == OTHER:
                     raise PlotError(f"A {self.kind} needs numeric or date columns and {col.name!r} is {col.type}; "
                                     "use bar for categories.")
-        if spec.y is not None and spec.kind in ("bar", "line") and known[spec.y].family != NUMERIC:
-            if spec.agg not in (None, "count", "min", "max"):
-                raise PlotError(f"{spec.agg} of {spec.y!r} needs a numeric column and it is {known[spec.y].type}.")
+        if spec.by is not None and spec.by in (spec.x, spec.y):
+            spec = replace(spec, by=None)  # a series per value of a plotted column adds nothing
+        numeric_y = spec.y is None or known[spec.y].family == NUMERIC
+        if spec.kind in ("bar", "line") and not numeric_y and spec.agg not in (None, "count", "min", "max"):
+            raise PlotError(f"{spec.agg} of {spec.y!r} needs a numeric column and it is {known[spec.y].type}.")
         if spec.agg is None and spec.kind in ("bar", "line"):
             spec = replace(spec, agg="count" if spec.y is None else "sum" if spec.kind == "bar" else "avg")
         return spec
