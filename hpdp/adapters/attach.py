@@ -23,8 +23,9 @@ def attach(con: Any, attachment: Attachment, extension_dir: Path, *, replace: bo
         if "connect_timeout" not in target:
             target += ("&" if "?" in target else "?") + f"connect_timeout={CONNECT_TIMEOUT_S}"
     elif not attachment.write and not Path(target).is_file():
-        raise NotFoundError(f"No {attachment.kind} database file at {target}; check the path (or add --write "
-                            "to create one).")
+        raise NotFoundError(
+            f"No {attachment.kind} database file at {target}; check the path (or add --write to create one)."
+        )
     if attachment.kind != "duckdb":
         extensions.load(con, attachment.kind, extension_dir)
         options.insert(0, f"TYPE {attachment.kind}")
@@ -52,8 +53,9 @@ def _error(exc: duckdb.Error, attachment: Attachment) -> HpdpError:
             detail=str(exc),
         )
     if isinstance(exc, duckdb.IOException):
-        return UnavailableError(f"Cannot open the {attachment.kind} database at {where} ({_reason(text)}).",
-                                detail=str(exc))
+        return UnavailableError(
+            f"Cannot open the {attachment.kind} database at {where} ({_reason(text)}).", detail=str(exc)
+        )
     return QueryError(f"Cannot attach {where}: {_reason(text)}.", detail=str(exc))
 
 

@@ -48,8 +48,16 @@ def describe(con: Any, relation: str, shown: str) -> TableProfile:
     rows = int(con.sql(f"SELECT count(*) FROM {relation}").fetchone()[0])
     profiles = [
         ColumnProfile(
-            name=r[0], type=r[1], count=int(r[10] * (1 - float(r[11] or 0) / 100) + 0.5) if r[10] else 0,
-            nulls=float(r[11] or 0), distinct=int(r[4] or 0), min=r[2], max=r[3], mean=r[5], std=r[6], median=r[8],
+            name=r[0],
+            type=r[1],
+            count=int(r[10] * (1 - float(r[11] or 0) / 100) + 0.5) if r[10] else 0,
+            nulls=float(r[11] or 0),
+            distinct=int(r[4] or 0),
+            min=r[2],
+            max=r[3],
+            mean=r[5],
+            std=r[6],
+            median=r[8],
         )
         for r in summary
     ]
@@ -84,9 +92,7 @@ def _add_shapes(con: Any, relation: str, profiles: list[ColumnProfile]) -> None:
             aggregates.append("NULL")
             continue
         width = (hi - lo) / HISTOGRAM_BINS or 1.0
-        aggregates.append(
-            f"histogram(least(floor(({pick} - {lo!r}) / {width!r})::BIGINT, {HISTOGRAM_BINS - 1}))"
-        )
+        aggregates.append(f"histogram(least(floor(({pick} - {lo!r}) / {width!r})::BIGINT, {HISTOGRAM_BINS - 1}))")
     values = con.sql(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
     for p, pick, value in zip(profiles, picks, values, strict=True):
         if value is None:

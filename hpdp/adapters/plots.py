@@ -16,8 +16,21 @@ from hpdp.application.plots import NUMERIC, OTHER, TEMPORAL, Column, PlotSpec, P
 
 MAX_CATEGORIES = 50  # bars and boxes beyond this are unreadable; the largest are kept
 MAX_SERIES = 10  # by= groups kept (the most frequent)
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
 _TEMPORAL = ("DATE", "TIMESTAMP")
 _ALIAS = {"x": "x", "y": "y", "by": "grp"}  # BY is a keyword
 
@@ -73,16 +86,19 @@ class Summaries:
         by = ""
         if self.spec.by is not None:
             by = f", top_by AS (SELECT grp FROM src0 GROUP BY grp ORDER BY count(*) DESC, grp LIMIT {MAX_SERIES})"
-            return (f"src0 AS (SELECT {', '.join(picks)} FROM ({self.query}) WHERE {where}){by}, "
-                    "src AS (SELECT * FROM src0 SEMI JOIN top_by USING (grp))")
+            return (
+                f"src0 AS (SELECT {', '.join(picks)} FROM ({self.query}) WHERE {where}){by}, "
+                "src AS (SELECT * FROM src0 SEMI JOIN top_by USING (grp))"
+            )
         return f"src AS (SELECT {', '.join(picks)} FROM ({self.query}) WHERE {where})"
 
     def _count(self, keys: tuple[str, ...], not_null: tuple[str, ...]) -> int:
         _, rows = self._rows(f"WITH {self._src(*keys, not_null=not_null)} SELECT count(*) FROM src")
         return int(rows[0][0])
 
-    def _summary(self, names: list[str], rows: list[tuple[Any, ...]], total: int, note: str = "",
-                 spec: PlotSpec | None = None) -> PlotSummary:
+    def _summary(
+        self, names: list[str], rows: list[tuple[Any, ...]], total: int, note: str = "", spec: PlotSpec | None = None
+    ) -> PlotSummary:
         return PlotSummary(spec or self.spec, names, rows, total, note, dict(self.family))
 
     # -- kinds ----------------------------------------------------------------------------------------
@@ -123,9 +139,7 @@ class Summaries:
         FROM g JOIN top USING (x) ORDER BY {order.replace("x", "g.x")}{", g.grp" if spec.by else ""}
         """
         names, rows = self._rows(sql)
-        _, total = self._rows(
-            f"WITH {self._src('x', 'by', numbers=False)} SELECT count(*), count(DISTINCT x) FROM src"
-        )
+        _, total = self._rows(f"WITH {self._src('x', 'by', numbers=False)} SELECT count(*), count(DISTINCT x) FROM src")
         note = f"top {MAX_CATEGORIES} of {total[0][1]:,} values" if total[0][1] > MAX_CATEGORIES else ""
         spec_y = spec.y or "count"
         return self._summary(names, rows, int(total[0][0]), note, replace(spec, y=spec_y))
@@ -167,9 +181,7 @@ class Summaries:
             sample = f" USING SAMPLE reservoir({spec.points} ROWS) REPEATABLE (7)"
             note = f"a sample of {spec.points:,} of {total:,} rows"
         by = ", grp AS series" if spec.by else ""
-        names, rows = self._rows(
-            f"WITH {self._src('x', 'y', 'by', not_null=both)} SELECT x, y{by} FROM src{sample}"
-        )
+        names, rows = self._rows(f"WITH {self._src('x', 'y', 'by', not_null=both)} SELECT x, y{by} FROM src{sample}")
         return self._summary(names, rows, total, note)
 
     def _box(self) -> PlotSummary:

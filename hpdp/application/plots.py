@@ -79,8 +79,9 @@ class PlotSpec:
             spec = replace(spec, **{key: col})
             if known[col].family == OTHER:
                 hint = "bar (it counts rows per value)" if self.kind == "histogram" else "bar agg=count"
-                raise PlotError(f"A {self.kind} needs a numeric or date column and {col!r} is {known[col].type}; "
-                                f"use {hint}.")
+                raise PlotError(
+                    f"A {self.kind} needs a numeric or date column and {col!r} is {known[col].type}; use {hint}."
+                )
         elif self.kind == "bar":
             if not columns:
                 raise PlotError("A bar plot needs at least one column.")
@@ -93,15 +94,18 @@ class PlotSpec:
             for key in ("x", "y") if self.kind != "line" else ("x",):
                 col = known[getattr(spec, key)]
                 if col.family == OTHER:
-                    raise PlotError(f"A {self.kind} needs numeric or date columns and {col.name!r} is {col.type}; "
-                                    "use bar for categories.")
+                    raise PlotError(
+                        f"A {self.kind} needs numeric or date columns and {col.name!r} is {col.type}; "
+                        "use bar for categories."
+                    )
         if spec.by is not None and spec.by in (spec.x, spec.y):
             spec = replace(spec, by=None)  # a series per value of a plotted column adds nothing
         numeric_y = spec.y is None or known[spec.y].family == NUMERIC
         if spec.kind in ("bar", "line") and not numeric_y and spec.agg not in (None, "count", "min", "max"):
             raise PlotError(f"{spec.agg} of {spec.y!r} needs a numeric column and it is {known[spec.y].type}.")
         if spec.agg is None and spec.kind in ("bar", "line"):
-            spec = replace(spec, agg="count" if spec.y is None else "sum" if spec.kind == "bar" else "avg")
+            default = "sum" if spec.kind == "bar" else "avg"
+            spec = replace(spec, agg=default if spec.y is not None and numeric_y else "count")
         return spec
 
     def words(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from html import escape
 from typing import Any
 
@@ -21,10 +22,8 @@ def _short(value: Any, width: int = 24) -> str:
         return ""
     text = str(value)
     if text.replace(".", "", 1).replace("-", "", 1).replace("e", "", 1).isdigit() and "." in text:
-        try:
+        with suppress(ValueError):
             text = f"{float(text):.6g}"
-        except ValueError:
-            pass
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -40,8 +39,19 @@ class ProfileView:
         out = []
         for c in self.profile.columns:
             shape = sparkline(c.histogram) if c.histogram else ", ".join(_short(v, 12) for v in c.top)
-            out.append((c.name, c.type, f"{c.nulls:.1f}%", f"~{c.distinct:,}", _short(c.min), _short(c.max),
-                        _short(c.mean), _short(c.median), shape))
+            out.append(
+                (
+                    c.name,
+                    c.type,
+                    f"{c.nulls:.1f}%",
+                    f"~{c.distinct:,}",
+                    _short(c.min),
+                    _short(c.max),
+                    _short(c.mean),
+                    _short(c.median),
+                    shape,
+                )
+            )
         return out
 
     def caption(self) -> str:
@@ -51,12 +61,15 @@ class ProfileView:
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{escape(h)}</th>" for h in self.HEAD)
         body = "".join(
-            "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row[:-1])
+            "<tr>"
+            + "".join(f"<td>{escape(v)}</td>" for v in row[:-1])
             + f'<td style="font-family:monospace;white-space:pre">{escape(row[-1])}</td></tr>'
             for row in self.rows()
         )
-        return (f'<div class="hpdp-sql-profile"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-                f"<small>{escape(self.caption())}</small></div>")
+        return (
+            f'<div class="hpdp-sql-profile"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f"<small>{escape(self.caption())}</small></div>"
+        )
 
     def __repr__(self) -> str:
         cells = [self.HEAD, *self.rows()]

@@ -141,7 +141,7 @@ class SqlMagic(Magics):
     @argument("--tables", action="store_true", help="List the tables and views, with their sizes.")
     @argument("--columns", metavar="TABLE", help="List a table's columns and types.")
     @argument("--describe", metavar="TABLE", help="Profile each column of a table, with a small histogram.")
-    @argument("--attach", metavar="URL", help="Attach a database: --attach URL AS NAME (postgresql://, sqlite, duckdb).")
+    @argument("--attach", metavar="URL", help="Attach a database: --attach URL AS NAME (postgresql, sqlite, duckdb).")
     @argument("--write", action="store_true", help="With --attach: allow writes (read-only otherwise).")
     @line_cell_magic
     def sql(self, line: str, cell: str | None = None) -> Any:
@@ -189,7 +189,6 @@ class SqlMagic(Magics):
                 self.shell.displayhook.update_user_ns(result.value)
             return None
         return result.value
-
 
     def _plot(self, args: Any, query: str, *, show: bool) -> Any:
         from hpdp.presentation.magic.plotting import PlotView, parse_words

@@ -126,8 +126,10 @@ class PlotView:
     def caption(self) -> str:
         s = self.summary
         note = f", {s.note}" if s.note else ""
-        return (f"{s.spec.words()}: {s.total:,} row{'s' * (s.total != 1)}{note} · "
-                f"{len(s.rows):,} summary rows, {s.nbytes:,} bytes to Python")
+        return (
+            f"{s.spec.words()}: {s.total:,} row{'s' * (s.total != 1)}{note} · "
+            f"{len(s.rows):,} summary rows, {s.nbytes:,} bytes to Python"
+        )
 
     def png(self) -> bytes:
         import holoviews as hv
