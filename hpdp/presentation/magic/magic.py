@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ class SqlCellError(HpdpError):
 
 def split_options(line: str) -> tuple[str, str]:
     """Leading `%sql` options, and the SQL after them, kept verbatim (quotes and `$name` untouched).
-    The settings after `--plot KIND` (x=COL ...) join its value: `--plot "bar x=carrier"`."""
+    The settings after `--plot KIND` (x=COL ...) join its value: `--plot bar,x=carrier`."""
     rest = line.lstrip()
     options: list[str] = []
     while match := _OPTION.match(rest):
@@ -57,7 +56,7 @@ def split_options(line: str) -> tuple[str, str]:
                 rest = rest[setting.end() :]
             if options and options[-1] == "--plot":
                 options.pop()
-            options += ["--plot", shlex.quote(" ".join(words))]
+            options += ["--plot", ",".join(words)]
     return " ".join(options), rest
 
 
@@ -193,7 +192,7 @@ class SqlMagic(Magics):
     def _plot(self, args: Any, query: str, *, show: bool) -> Any:
         from hpdp.presentation.magic.plotting import PlotView, parse_words
 
-        kind, *words = args.plot.split()
+        kind, *words = args.plot.split(",")
         spec = parse_words(kind, words)
         as_of = snapshot_number(args.as_of, self.shell.user_ns)
         if args.explain or args.profile:
