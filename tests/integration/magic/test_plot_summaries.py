@@ -25,7 +25,8 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def column(con: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> np.ndarray:
-    return np.array([r[0] for r in con.execute(f"SELECT {name} FROM t WHERE {name} IS NOT NULL AND {where}").fetchall()])
+    rows = con.execute(f"SELECT {name} FROM t WHERE {name} IS NOT NULL AND {where}").fetchall()
+    return np.array([r[0] for r in rows])
 
 
 @pytest.mark.parametrize("bins", [1, 3, 7, 10, 30, 100])
