@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from hpdp.adapters.stores.sql import quote_part
 from hpdp.application.plots import NUMERIC, OTHER, TEMPORAL, Column, PlotSpec, PlotSummary
 
@@ -103,24 +105,33 @@ class Summaries:
 
     # -- kinds ----------------------------------------------------------------------------------------
     def _histogram(self) -> PlotSummary:
-        bins = self.spec.bins
-        by = self.spec.by is not None
-        groups = "(SELECT DISTINCT grp FROM src)" if by else "(SELECT NULL AS grp)"
-        sql = f"""
-        WITH {self._src("x", "by", not_null=("x",))},
-        b0 AS (SELECT min(x)::DOUBLE AS lo, max(x)::DOUBLE AS hi, count(*) AS n FROM src),
-        b AS (SELECT CASE WHEN lo = hi THEN lo - 0.5 ELSE lo END AS lo,
-                     CASE WHEN lo = hi THEN hi + 0.5 ELSE hi END AS hi, n FROM b0 WHERE n > 0),
-        binned AS (SELECT {_bin("x", bins)} AS i{", grp" if by else ""} FROM src, b),
-        counts AS (SELECT i{", grp" if by else ""}, count(*) AS n FROM binned GROUP BY ALL),
-        grid AS (SELECT r.range AS k, g.grp FROM range({bins}) r CROSS JOIN {groups} g)
-        SELECT {_edge("grid.k", bins)} AS lo, {_edge("grid.k + 1", bins)} AS hi,
-               coalesce(c.n, 0) AS count{", grid.grp AS series" if by else ""}
-        FROM grid CROSS JOIN b
-        LEFT JOIN counts c ON c.i = grid.k{" AND c.grp IS NOT DISTINCT FROM grid.grp" if by else ""}
-        ORDER BY {"grid.grp, " if by else ""}grid.k
-        """
-        names, rows = self._rows(sql)
+        """Two statements: the range (often answered from the table's statistics alone), then DuckDB's
+        histogram() over numpy's edges, each inner edge moved down one step so a bin is closed on the left."""
+        spec, bins = self.spec, self.spec.bins
+        raw = quote_part(spec.x)
+        low, high = (f"{f}({raw})" for f in ("min", "max"))
+        if self.family["x"] == TEMPORAL:
+            low, high = f"epoch({low})", f"epoch({high})"
+        lo, hi = self.con.sql(
+            f"SELECT {low}::DOUBLE, {high}::DOUBLE FROM ({self.query})", params=self.params
+        ).fetchone()
+        if lo is None:
+            return self._summary(["lo", "hi", "count"], [], 0, f"{bins} bins")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1).tolist()
+        bounds = [*np.nextafter(edges[1:-1], -np.inf).tolist(), edges[-1]]
+        by = spec.by is not None
+        sql = f"WITH {self._src('x', 'by', not_null=('x',))} SELECT {'grp, ' if by else ''}histogram(x, $hpdp_bounds)"
+        sql += " FROM src" + (" GROUP BY grp ORDER BY grp" if by else "")
+        # the bounds go as a parameter: a decimal literal would not always come back as the same double
+        found = self.con.sql(sql, params={**(self.params or {}), "hpdp_bounds": bounds}).fetchall()
+        rows = []
+        for found_row in found:
+            counts = found_row[-1] or {}
+            tail = (found_row[0],) if by else ()
+            rows += [(edges[i], edges[i + 1], int(counts.get(b, 0)), *tail) for i, b in enumerate(bounds)]
+        names = ["lo", "hi", "count"] + (["series"] if by else [])
         return self._summary(names, rows, sum(r[2] for r in rows), f"{bins} bins")
 
     def _bar(self) -> PlotSummary:
