@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 from hpdp.application.plots import TEMPORAL, PlotError, PlotSpec, PlotSummary
+from hpdp.domain.errors import UnsupportedError
 
 _WORD = re.compile(r"^([A-Za-z_]+)=(\S+)$")
 WIDTH, HEIGHT = 700, 350
@@ -42,8 +43,11 @@ def _frame(summary: PlotSummary) -> Any:
 
 def element(summary: PlotSummary) -> Any:
     """The HoloViews object for a summary (hvplot for frames of points and bars)."""
-    import holoviews as hv
-    import hvplot.pandas  # noqa: F401 - registers .hvplot on frames
+    try:
+        import holoviews as hv
+        import hvplot.pandas  # noqa: F401 - registers .hvplot on frames
+    except ImportError as exc:
+        raise UnsupportedError("Plots need hvplot and matplotlib: pip install 'hpdp[jupyter]'.") from exc
 
     spec, df = summary.spec, _frame(summary)
     title = summary.spec.words() + (f" ({summary.note})" if summary.note else "")
@@ -157,8 +161,10 @@ class PlotView:
 
 def load_frontend(shell: Any) -> None:
     """Once per kernel: HoloViews' JavaScript for interactive plots (inline, so it works offline)."""
-    import holoviews as hv
-    import hvplot.pandas  # noqa: F401
-
+    try:
+        import holoviews as hv
+        import hvplot.pandas  # noqa: F401
+    except ImportError as exc:
+        raise UnsupportedError("Plots need hvplot and matplotlib: pip install 'hpdp[jupyter]'.") from exc
     hv.extension("bokeh", "matplotlib", logo=False)
     hv.output(backend="bokeh")
