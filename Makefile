@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 STAMP := $(VENV)/.installed
+LABEXT := hpdp/resources/labextensions/hpdp-sql
 
-.PHONY: setup run test test-fast lint bench clean
+.PHONY: setup run test test-fast lint bench clean labextension
 
 setup: $(STAMP)
 
@@ -16,6 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | { grep -v 'is ignored' || true; }
 	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | { grep -v 'is ignored' || true; }
 	$(BIN)/python -c "import hpdp, duckdb, polars" 
+	# an editable install skips the wheel's data files: link the prebuilt JupyterLab extension in by hand
+	mkdir -p $(VENV)/share/jupyter/labextensions
+	ln -sfn $(CURDIR)/$(LABEXT) $(VENV)/share/jupyter/labextensions/hpdp-sql
 	touch $(STAMP)
 
 run: setup
@@ -40,6 +44,16 @@ bench: setup
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/serve.py
 	$(BIN)/python benchmarks/runs.py
+
+# The JupyterLab extension (SQL highlighting), rebuilt from labextension/ with the locked npm packages. Its
+# output in hpdp/resources/labextensions is committed, so installing hpdp never needs Node.
+labextension: setup
+	cd labextension && npm ci --no-audit --no-fund --ignore-scripts && npx tsc
+	rm -rf $(LABEXT)
+	node labextension/node_modules/@jupyterlab/builder/lib/build-labextension.js \
+	  --core-path "$$($(BIN)/python -c 'import jupyterlab, pathlib; print(pathlib.Path(jupyterlab.__file__).parent / "staging")')" \
+	  labextension
+	cp labextension/install.json $(LABEXT)/
 
 clean:
 	rm -rf $(VENV) .hpdp .ci-run

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/magic.py [--rows 1000000] [--repeat 15] [--small-repeat 300]
                                          [--plot-rows 10000000] [--plot-repeat 7]
+                                         [--explorer-rows 10000000] [--explorer-repeat 10]
 
 One DuckDB file is built, then copied once per contender. Raw opens its copy with `duckdb.connect` and
 times `r = con.sql(q).pl()`; hpdp opens the other copy as its store (HPDP_DB_ENGINE=duckdb) and times
@@ -12,6 +13,10 @@ Plot section: a 50-bin histogram of one column of a 10M-row table. Raw pulls the
 numpy.histogram; hpdp runs `p = %sql --plot histogram x=x bins=50 ...`, where DuckDB computes the bins and only
 the summary reaches Python. Both report the bytes that reached Python; drawing the plot (Bokeh and PNG) is timed
 once on its own, as it is the same work whoever computed the bins.
+Then the explorer: a real hpdp kernel (over ZeroMQ, as JupyterLab drives it) on a store of
+`--explorer-rows` rows; the time of a `%%sql` cell showing the explorer's first page of the whole table
+(from the request to the kernel being idle again), and the kernel's memory (RSS) across 20 page flips
+sent as button clicks.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 
 BIG = "SELECT * FROM bench_events"
 SMALL = "SELECT k % 20 AS g, count(*) AS n, avg(x) AS avg_x FROM bench_small GROUP BY g ORDER BY g"
@@ -122,6 +128,120 @@ class Contender:
         self.proc.wait(timeout=60)
 
 
+class KernelDriver:
+    """The hpdp kernel, driven cell by cell and click by click as a notebook front end does."""
+
+    def __init__(self, env: dict[str, str], cwd: str) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
+        from hpdp.infrastructure import resources
+
+        specs = KernelSpecManager(kernel_dirs=[str(resources.root() / "kernels")])
+        self.km = KernelManager(kernel_name="hpdp", kernel_spec_manager=specs)
+        self.km.start_kernel(env=env, cwd=cwd, stderr=subprocess.DEVNULL)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self.pid = self.km.provisioner.process.pid  # type: ignore[union-attr]
+
+    def run(self, code: str) -> tuple[float, list[dict]]:
+        """Seconds from the request to idle, and the widget messages the cell sent."""
+        start = time.perf_counter()
+        return self._idle(self.kc.execute(code), start)
+
+    def click(self, comm_id: str) -> float:
+        start = time.perf_counter()
+        msg = self.kc.session.msg(
+            "comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}}
+        )
+        self.kc.shell_channel.send(msg)
+        return self._idle(msg["header"]["msg_id"], start)[0]
+
+    def _idle(self, msg_id: str, start: float) -> tuple[float, list[dict]]:
+        events: list[dict] = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=600)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return time.perf_counter() - start, events
+            if msg["msg_type"] == "error":
+                raise SystemExit("kernel: " + "\n".join(msg["content"]["traceback"])[-2000:])
+            if msg["msg_type"].startswith("comm_"):
+                events.append(msg["content"])
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def explorer_section(rows: int, repeat: int, env: dict[str, str]) -> list[str]:
+    """The explorer's first page of a big result, timed as a cell, and memory across page flips."""
+    import duckdb
+    import psutil
+
+    folder = tempfile.mkdtemp(prefix="hpdp-bench-explorer-")
+    store = os.path.join(folder, "store.duckdb")
+    with duckdb.connect(store) as con:
+        con.execute(MAKE.format(rows=rows))
+    scratch = {name: os.path.join(folder, name) for name in ("config", "data", "runtime", "ipython")}
+    kernel_env = {
+        **env,
+        "HPDP_HOME": folder,
+        "HPDP_DB_ENGINE": "duckdb",
+        "HPDP_DB_URL": f"duckdb:///{store}",
+        "JUPYTER_CONFIG_DIR": scratch["config"],
+        "JUPYTER_DATA_DIR": scratch["data"],
+        "JUPYTER_RUNTIME_DIR": scratch["runtime"],
+        "IPYTHONDIR": scratch["ipython"],
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    kernel = KernelDriver(kernel_env, folder)
+    try:
+        kernel.run("%%sql\nSELECT 1")  # the store opens on first use: not part of the figure
+        cell = f"%%sql\n{BIG}"
+        kernel.run(cell)  # warm-up
+        times, events = [], []
+        for _ in range(repeat):
+            took, events = kernel.run(cell)
+            times.append(took)
+        opened: dict[str, dict] = {}
+        for e in events:  # each widget's state: opened, then updated
+            opened.setdefault(e["comm_id"], {}).update(e.get("data", {}).get("state", {}))
+        [next_id] = [c for c, s in opened.items() if s.get("description") == "Next ›"]
+        [table_id] = [c for c, s in opened.items() if "hpdp-sql-result" in s.get("_dom_classes", ())]
+        if opened[table_id].get("value", "").count("<tr>") != 11:  # the header row and a page of 10
+            raise SystemExit("explorer: the cell showed no first page")
+        process = psutil.Process(kernel.pid)
+        for _ in range(3):
+            kernel.click(next_id)  # warm-up
+        rss = [process.memory_info().rss]
+        flips = []
+        for _ in range(20):
+            flips.append(kernel.click(next_id))
+            rss.append(process.memory_info().rss)
+        kernel.run("%config SqlMagic.explorer = False")
+        whole, _ = kernel.run(cell)  # today's table: the whole result read into Python
+    finally:
+        kernel.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    mb = 1024 * 1024
+    print(f"explorer: {rows:,}-row result in a real hpdp kernel; {repeat} cells, 20 page flips\n")
+    first = statistics.median(times) * 1000
+    print(f"first page shown (cell, median / best): {first:8.1f} ms / {min(times) * 1000:.1f} ms")
+    print(f"page flip (click to idle, median):      {statistics.median(flips) * 1000:8.1f} ms")
+    print(f"same cell with the explorer off:        {whole * 1000:8.1f} ms (reads the whole result)")
+    print(
+        f"kernel RSS over 20 flips: {rss[0] / mb:.1f} MB -> {rss[-1] / mb:.1f} MB "
+        f"(max {max(rss) / mb:.1f} MB, {(rss[-1] - rss[0]) / mb:+.1f} MB)\n"
+    )
+    return [
+        f"explorer: first page of {rows:,} rows shown in {first:.1f} ms median (target < 150 ms)",
+        f"explorer: RSS {(rss[-1] - rss[0]) / mb:+.1f} MB across 20 page flips (target: flat)",
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -129,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--small-repeat", type=int, default=300)
     parser.add_argument("--plot-rows", type=int, default=10_000_000)
     parser.add_argument("--plot-repeat", type=int, default=7)
+    parser.add_argument("--explorer-rows", type=int, default=10_000_000)
+    parser.add_argument("--explorer-repeat", type=int, default=10)
     args = parser.parse_args(argv)
 
     import duckdb
@@ -183,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         raw.close()
         magic.close()
         shutil.rmtree(folder, ignore_errors=True)
+    verdicts += explorer_section(args.explorer_rows, args.explorer_repeat, env)
     for verdict in verdicts:
         print(verdict)
 

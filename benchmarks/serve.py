@@ -6,9 +6,11 @@ Every server runs in its own process over the same DuckLake; the client is this 
   raw flight   a minimal pyarrow.flight server: DuckDB with the lake attached, `SELECT * FROM big`
                handed to Flight as DuckDB's record-batch reader
   hpdp flight  `hpdp flight`, read with `hpdp.connect(..., transfer="flight").table("big")`
-Target: hpdp flight >= 0.9x raw flight. Rounds are interleaved (the machine's other load falls on all alike);
-medians are printed. Another contender (the REST API's Arrow or JSON answer, say) is one function added to
-CONTENDERS: it starts its server over `Lake` and yields a function that fetches the table as Polars.
+  REST arrow   `hpdp serve`, GET /api/v1/tables/big as an Arrow IPC stream (`transfer="json"` asks for it)
+  REST JSON    `hpdp serve`, GET /api/v1/tables/big as JSON pages of the row limit (100,000 rows) each
+Targets: hpdp flight >= 0.9x raw flight, and >= 20x REST JSON. Rounds are interleaved (the machine's other
+load falls on all alike); medians are printed. Another contender is one function added to CONTENDERS: it
+starts its server over `Lake` and yields a function that fetches the table as Polars.
 """
 
 from __future__ import annotations
@@ -76,14 +78,16 @@ server.serve()
 
 
 @contextmanager
-def server_process(argv: list[str], env: dict[str, str]) -> Iterator[int]:
-    """A server process whose first line of output names its port; stopped at the end."""
+def server_process(argv: list[str], env: dict[str, str], pattern: str = r"grpc://127\.0\.0\.1:(\d+)") -> Iterator[int]:
+    """A server process that prints its port (the first match of `pattern` in its output); stopped at the end."""
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        first = proc.stdout.readline() if proc.stdout else ""
-        found = re.search(r"grpc://127\.0\.0\.1:(\d+)", first)
-        if not found:
-            raise RuntimeError(f"server did not start: {first}{proc.stderr.read() if proc.stderr else ''}")
+        seen = ""
+        while proc.stdout is not None and not (found := re.search(pattern, seen)):
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"server did not start: {seen}{proc.stderr.read() if proc.stderr else ''}")
+            seen += line
         yield int(found[1])
     finally:
         proc.terminate()
@@ -109,8 +113,46 @@ def hpdp_flight(lake: Lake) -> Iterator[Fetch]:
         yield lambda: remote.table(TABLE, format="polars")
 
 
+@contextmanager
+def rest_server(lake: Lake) -> Iterator[str]:
+    argv = [sys.executable, "-m", "hpdp", "serve", "--port", "0", "--no-flight"]
+    with server_process(argv, lake.env(), r"REST API\s+http://127\.0\.0\.1:(\d+)") as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def rest_arrow(lake: Lake) -> Iterator[Fetch]:
+    import hpdp
+
+    with rest_server(lake) as url, hpdp.connect(url, transfer="json") as remote:
+        yield lambda: remote.table(TABLE, format="polars")
+
+
+@contextmanager
+def rest_json(lake: Lake) -> Iterator[Fetch]:
+    import httpx
+
+    def fetch() -> pl.DataFrame:
+        frames, offset = [], 0
+        while True:
+            page = client.get(f"/api/v1/tables/{TABLE}", params={"limit": 100_000, "offset": offset}).json()
+            if page["rows"]:
+                frames.append(pl.DataFrame(page["rows"], schema=page["columns"], orient="row"))
+            offset += len(page["rows"])
+            if offset >= page["total"] or not page["rows"]:
+                return pl.concat(frames)
+
+    with rest_server(lake) as url, httpx.Client(base_url=url, timeout=600) as client:
+        yield fetch
+
+
 # name -> contender; the first is the baseline of the ratios.
-CONTENDERS: dict[str, Contender] = {"raw flight": raw_flight, "hpdp flight": hpdp_flight}
+CONTENDERS: dict[str, Contender] = {
+    "raw flight": raw_flight,
+    "hpdp flight": hpdp_flight,
+    "REST arrow": rest_arrow,
+    "REST JSON": rest_json,
+}
 
 
 def make_lake(home: Path, rows: int) -> Lake:
@@ -164,6 +206,9 @@ def main() -> None:
     if "hpdp flight" in seconds and "raw flight" in seconds:
         ratio = seconds["raw flight"] / seconds["hpdp flight"]
         print(f"\nhpdp flight / raw flight throughput: {ratio:.2f}x (target >= 0.9)")
+    if "hpdp flight" in seconds and "REST JSON" in seconds:
+        ratio = seconds["REST JSON"] / seconds["hpdp flight"]
+        print(f"hpdp flight / REST JSON throughput: {ratio:.1f}x (target >= 20)")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ MARKED_PLACES = {
     "e2e/test_ingest_cli.py": ("sources",),
     "integration/runs": ("kernel",),
     "e2e/jupyter": ("kernel",),
+    "e2e/jupyter/test_lab_browser.py": ("browser",),
+    "e2e/serve/test_pages_browser.py": ("browser",),
     "e2e/test_runs_cli.py": ("kernel",),
     "e2e/test_run_output.py": ("kernel",),
     "e2e/test_wheel.py": ("kernel",),

@@ -89,6 +89,11 @@ class ExperimentService:
     def compare(self, name: str, metric: str | None = None, *, descending: bool = False) -> list[dict[str, Any]]:
         return compare(self.runs, name, metric, descending=descending)
 
+    def names(self, limit: int = 100_000) -> list[str]:
+        """Experiments with runs among the newest `limit`: runs that are children of an experiment's run."""
+        runs = self.runs.list_runs(limit=limit)
+        return sorted({r.request.experiment for r in runs if r.request.experiment and r.request.parent_tracking_id})
+
 
 def run_experiment(
     service: RunService, spec: ExperimentSpec, timeout_s: float | None = None

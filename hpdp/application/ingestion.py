@@ -21,7 +21,7 @@ from hpdp.application.sources import AbstractSource
 from hpdp.application.store_ports import AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import HpdpError, QueryError, UnknownTableError
 from hpdp.domain.model import WriteMode
-from hpdp.domain.sources import CatalogError, LoadRecord, LoadStatus, SourceError, SourceSpec
+from hpdp.domain.sources import LoadRecord, LoadStatus, SourceError, SourceNotFoundError, SourceSpec
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -106,7 +106,7 @@ class IngestionService:
         specs = self.specs()
         if name not in specs:
             known = ", ".join(sorted(specs)) or "none yet"
-            raise CatalogError(f"No source named {name!r} in the sources catalog; known sources: {known}.")
+            raise SourceNotFoundError(f"No source named {name!r} in the sources catalog; known sources: {known}.")
         return specs[name]
 
     # -- loading ---------------------------------------------------------------------------------------

@@ -25,6 +25,13 @@ class Parameter:
     default: Any
 
 
+def notebook_path(text: str | Path) -> Path:
+    """The absolute path of a notebook named by a user (`~` expanded); a name no file can have is refused."""
+    if "\x00" in str(text):
+        raise NotebookNotFoundError(f"Notebook {str(text)!r} does not exist", hint=_NOTEBOOK_HINT)
+    return Path(text).expanduser().resolve()
+
+
 def load_notebook(path: str | Path) -> dict[str, Any]:
     file = Path(path)
     if not file.is_file():

@@ -35,12 +35,27 @@ def error_fields(exc: HpdpError) -> dict[str, str]:
 
 
 def error_from_fields(fields: Mapping[str, Any], fallback: str = "The server refused the request.") -> HpdpError:
-    """The error the server reported, of its kind and with its code; unknown kinds count as invalid input."""
+    """The error the server reported: the class that has its code when it is of the same kind, else the class
+    of its kind (unknown kinds count as invalid input), with its code."""
     try:
         kind = ErrorKind(fields.get("kind"))
     except ValueError:
         kind = ErrorKind.INVALID_INPUT
     message = str(fields.get("message") or fields.get("detail") or fields.get("title") or fallback)
     hint = fields.get("hint")
-    code = fields.get("code")
-    return _BY_KIND[kind](message, hint=str(hint) if hint else None, code=str(code) if code else None)
+    code = str(fields["code"]) if fields.get("code") else None
+    cls = _by_code().get(code or "", _BY_KIND[kind])
+    if cls.kind is not kind:
+        cls = _BY_KIND[kind]
+    return cls(message, hint=str(hint) if hint else None, code=code)
+
+
+def _by_code() -> dict[str, type[HpdpError]]:
+    """Every error class by its code (the most specific class wins)."""
+    found: dict[str, type[HpdpError]] = {}
+    pending = [HpdpError]
+    while pending:
+        cls = pending.pop()
+        found[cls.code] = cls
+        pending.extend(cls.__subclasses__())
+    return found

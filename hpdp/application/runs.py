@@ -14,7 +14,7 @@ from typing import Any
 from hpdp.application.clock import Clock, utcnow
 from hpdp.application.events import AbstractEventBus, NullEventBus
 from hpdp.application.lazy import Lazy
-from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook
+from hpdp.application.notebooks import check_parameters, declared_parameters, load_notebook, notebook_path
 from hpdp.application.retries import after_failure
 from hpdp.application.run_tracking import Heartbeat, run_tags, text, track_result
 from hpdp.application.runs_ports import (
@@ -125,7 +125,7 @@ class RunService:
     # -- submitting -------------------------------------------------------------------------------
     def prepare(self, request: RunRequest, *, from_text: bool = False) -> RunRecord:
         """Check the parameters against the notebook (before any kernel starts); record the run as queued."""
-        path = Path(request.notebook).expanduser().resolve()
+        path = notebook_path(request.notebook)
         declared = declared_parameters(load_notebook(path))
         params = check_parameters(declared, request.parameters, notebook=path.name, from_text=from_text)
         now = self.ctx.clock()
@@ -154,12 +154,21 @@ class RunService:
 
     # -- reading ----------------------------------------------------------------------------------
     def list_runs(
-        self, *, status: str | RunStatus | None = None, schedule: str | None = None, limit: int = 30
+        self,
+        *,
+        status: str | RunStatus | None = None,
+        schedule: str | None = None,
+        limit: int = 30,
+        notebook: str | None = None,
     ) -> list[RunRecord]:
-        """Runs, newest first; abandoned runs are marked failed first, so the list tells the truth."""
+        """Runs, newest first; abandoned runs are marked failed first, so the list tells the truth.
+        `notebook` (a path or a file name) keeps that notebook's runs among the newest `limit`."""
         wanted = status if isinstance(status, RunStatus) else parse_status(status)
         self.reap_stale()
-        return self.ctx.log.list(status=wanted, schedule=schedule, limit=limit)
+        records = self.ctx.log.list(status=wanted, schedule=schedule, limit=limit)
+        if notebook is None:
+            return records
+        return [r for r in records if notebook in (r.request.notebook, Path(r.request.notebook).name)]
 
     def get(self, run_id: str) -> RunRecord:
         return self.ctx.log.get(run_id)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from hpdp.application.clock import Clock
 from hpdp.application.events import AbstractEventBus, NullEventBus
+from hpdp.application.notebooks import notebook_path
 from hpdp.application.runs_ports import AbstractRunLog
 from hpdp.application.scheduling import check_schedule, next_fire_times
 from hpdp.domain.runs import Schedule
@@ -30,7 +30,7 @@ class ScheduleService:
     def add(self, schedule: Schedule, *, from_text: bool = False) -> ScheduleView:
         """Check cron, zone, retries and parameters against the notebook, then store it from now on."""
         now = self._clock()
-        notebook = str(Path(schedule.notebook).expanduser().resolve())
+        notebook = str(notebook_path(schedule.notebook))
         checked = check_schedule(schedule.but(notebook=notebook, created=now), now, from_text=from_text)
         self._log.add_schedule(checked)
         self._events.publish("schedule.changed", schedule=checked.name, change="added")

@@ -150,20 +150,23 @@ class AbstractSession(ABC):
         if limit < 0 or offset < 0:
             raise InvalidInputError(f"A page needs a limit and offset of 0 or more, not {limit} and {offset}.")
         name = table_name(table)
-        known = [c for c, _ in self._columns(name)]
-        wanted = list(columns) if columns else known
-        unknown = [c for c in [*wanted, *([order_by] if order_by else [])] if c not in known]
-        if unknown:
-            raise InvalidInputError(
-                f"Table {name!r} has no column {unknown[0]!r}; its columns are {', '.join(known)}.",
-                code="column_not_found",
-            )
+        wanted = list(columns) if columns else None
+        named = [*(wanted or []), *([order_by] if order_by else [])]
+        if named:  # checked only when the caller names columns: a plain page costs one query
+            known = [c for c, _ in self._columns(name)]
+            unknown = [c for c in named if c not in known]
+            if unknown:
+                raise InvalidInputError(
+                    f"Table {name!r} has no column {unknown[0]!r}; its columns are {', '.join(known)}.",
+                    code="column_not_found",
+                )
         return self._page(name, limit, offset, wanted, order_by, descending)
 
     def _page(
-        self, table: str, limit: int, offset: int, columns: list[str], order_by: str | None, descending: bool
+        self, table: str, limit: int, offset: int, columns: list[str] | None, order_by: str | None, descending: bool
     ) -> pa.Table:
-        data = self._read(table, OutputFormat.ARROW).select(columns)
+        data = self._read(table, OutputFormat.ARROW)
+        data = data.select(columns) if columns else data
         if order_by:
             data = data.sort_by([(order_by, "descending" if descending else "ascending")])
         return data.slice(offset, limit)

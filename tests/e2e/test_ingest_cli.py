@@ -85,7 +85,8 @@ def test_full_refresh_and_bad_invocations(home):
     unknown = hpdp(home, "ingest", "nope")
     assert unknown.returncode == 1
     assert (
-        unknown.stderr.strip() == "Error: No source named 'nope' in the sources catalog; known sources: items, pages."
+        unknown.stderr.strip() == "Error: No source named 'nope' in the sources catalog; known sources: items, pages; "
+        "`hpdp sources` lists the sources."
     )
     neither = hpdp(home, "ingest")
     assert neither.returncode == 1 and "Name one source or pass --all" in neither.stderr

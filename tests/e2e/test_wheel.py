@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,6 +86,12 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
     assert installed.returncode == 0, installed.stderr
     spec = json.loads((tmp_path / "prefix" / "share" / "jupyter" / "kernels" / "hpdp" / "kernel.json").read_text())
     assert Path(spec["argv"][0]).parent == bin_dir
+    extensions = subprocess.run(
+        [str(bin_dir / "jupyter"), "labextension", "list"], cwd=work, env=env, capture_output=True, text=True
+    )
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", extensions.stdout + extensions.stderr)  # it colours even a pipe
+    listed = [line.split() for line in plain.splitlines()]
+    assert ["hpdp-sql", "v0.1.0", "enabled", "OK", "(python,", "hpdp)"] in listed  # any JupyterLab here loads it
     ran = hpdp("run", "examples/notebooks/profile_table.ipynb", "-p", "bins", "10")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert ran.stderr == "" and "finished" in ran.stdout
@@ -99,6 +106,8 @@ def test_the_wheel_works_from_a_fresh_venv_outside_the_checkout(tmp_path: Path) 
         with urllib.request.urlopen(url, timeout=10) as answer:
             specs = json.load(answer)
         assert specs["default"] == "hpdp" and "hpdp" in specs["kernelspecs"]  # the packaged spec and settings
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as answer:
+            assert '"hpdp-sql"' in answer.read().decode()  # the SQL highlighting, prebuilt: no Node
     finally:
         lab.terminate()
         lab.wait(timeout=30)

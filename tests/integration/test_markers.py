@@ -16,10 +16,12 @@ PLACES = {
     "kernel": (
         "tests/integration/runs/",
         "tests/e2e/jupyter/",
+        "tests/e2e/serve/test_api_run_events.py",
         "tests/e2e/test_runs_cli.py",
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
     ),
+    "browser": ("tests/e2e/jupyter/test_lab_browser.py", "tests/e2e/serve/test_pages_browser.py"),
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hpdp.application.cells import AbstractCellRunner, CellResult, KeptResult, ResultPage
 from hpdp.application.ports import AbstractProcessor
 from hpdp.application.store_ports import AbstractBatch, AbstractStore, SupportsSnapshots
 from hpdp.domain.errors import InputFileError, UnknownTableError
@@ -112,3 +114,54 @@ class FakeProcessor(AbstractProcessor):
 
     def _aggregate(self, data: Any, by: list[str], aggregations: list[Any]) -> Any:
         return data
+
+
+class FakeCellRunner(AbstractCellRunner):
+    """Every cell's result is `rows` (columns a, b), kept when asked; with `release` set, a cell waits for it."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+        self.columns = ["a", "b"]
+        self.release: threading.Event | None = None
+        self.fraction: float | None = 0.5
+        self.kept_results: dict[int, KeptResult] = {}
+        self.fetches = 0
+
+    def _run(
+        self,
+        sql: str,
+        namespace: Mapping[str, Any],
+        format: str,
+        as_of: int | None,
+        save: str | None,
+        explain: bool,
+        keep_over: int | None,
+        lazy: bool,
+    ) -> CellResult:
+        if self.release is not None:
+            assert self.release.wait(timeout=60), "the cell was never released"
+        if keep_over is None or len(self.rows) <= keep_over:
+            return CellResult(list(self.rows), "SELECT", 0.0)
+        first = ResultPage(self.columns, ["INTEGER", "VARCHAR"], self.rows[:keep_over], 0, len(self.rows))
+        kept = KeptResult(len(self.kept_results) + 1, first)
+        self.kept_results[kept.id] = kept
+        return CellResult(None if lazy else list(self.rows), "SELECT", 0.0, kept=kept)
+
+    def _kept_result(self, result: int) -> KeptResult | None:
+        return self.kept_results.get(result)
+
+    def _page(self, result: int, offset: int, limit: int, order_by: str | None, descending: bool) -> ResultPage:
+        rows = self.rows
+        if order_by is not None:
+            rows = sorted(rows, key=lambda r: r[self.columns.index(order_by)], reverse=descending)
+        return ResultPage(self.columns, ["INTEGER", "VARCHAR"], rows[offset : offset + limit], offset, len(rows))
+
+    def _fetch(self, result: int, format: str) -> Any:
+        self.fetches += 1
+        return list(self.rows)
+
+    def _export(self, result: int, path: Path, format: str) -> None:
+        path.write_text("\n".join(",".join(map(str, r)) for r in self.rows))
+
+    def progress(self) -> float | None:
+        return self.fraction

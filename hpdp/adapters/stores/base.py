@@ -30,7 +30,7 @@ from hpdp.domain.errors import (
     WriteError,
     first_line,
 )
-from hpdp.domain.model import OutputFormat, TableInfo
+from hpdp.domain.model import OutputFormat, TableInfo, table_name
 
 __all__ = ["CATALOG", "INTERNAL_PREFIX", "DuckDBBatch", "DuckDBEngineStore", "convert", "literal", "quote"]
 
@@ -207,8 +207,9 @@ class DuckDBEngineStore(AbstractStore):
             return session.tables()
 
     def has_table(self, table: str) -> bool:
+        name = table_name(table)
         with self._short_session() as session, session.running() as cur:
-            return self.retrying(lambda: columns(cur, table, self.schema) != {})
+            return self.retrying(lambda: columns(cur, name, self.schema) != {})
 
     def _read_file(self, path: Path, file_format: str | None) -> pa.Table:
         if not path.is_file():

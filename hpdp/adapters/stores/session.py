@@ -237,14 +237,15 @@ class DuckDBSession(AbstractSession):
         return int(self._run(lambda cur: cur.execute(query).fetchone()[0], table=table))
 
     def _page(
-        self, table: str, limit: int, offset: int, columns: list[str], order_by: str | None, descending: bool
+        self, table: str, limit: int, offset: int, columns: list[str] | None, order_by: str | None, descending: bool
     ) -> pa.Table:
         order = f" ORDER BY {quote_part(order_by)} {'DESC' if descending else 'ASC'} NULLS LAST" if order_by else ""
-        query = (
-            f"SELECT {', '.join(quote_part(c) for c in columns)} FROM {self._source(table)}{order} "
-            f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        )
-        return self._run(lambda cur: cur.sql(query).to_arrow_table(), table=table)
+        shown = ", ".join(quote_part(c) for c in columns) if columns else "*"
+        query = f"SELECT {shown} FROM {self._source(table)}{order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        try:
+            return self._run(lambda cur: cur.sql(query).to_arrow_table(), table=table)
+        except UnknownTableError as exc:
+            raise self.store.missing_at(table, self.as_of, exc) from exc.__cause__
 
     def tables(self) -> list[TableInfo]:
         self._pinned()

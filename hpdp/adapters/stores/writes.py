@@ -11,7 +11,7 @@ import duckdb
 from hpdp.adapters.arrow import to_arrow
 from hpdp.adapters.stores.sql import CATALOG, literal, quote
 from hpdp.application.store_ports import AbstractBatch
-from hpdp.domain.errors import UnknownTableError, WriteError, first_line
+from hpdp.domain.errors import InvalidWriteError, UnknownTableError, WriteError, first_line
 from hpdp.domain.model import WriteMode, WriteResult
 
 if TYPE_CHECKING:
@@ -44,6 +44,14 @@ def columns(con: duckdb.DuckDBPyConnection, table: str, schema: str) -> dict[str
     return dict(rows)
 
 
+_BAD_DATA = (
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    duckdb.ConstraintException,
+    duckdb.BinderException,
+)
+
+
 class BatchWriter:
     """Applies a batch on one cursor: BEGIN, every write and drop, COMMIT (or ROLLBACK and WriteError)."""
 
@@ -63,7 +71,10 @@ class BatchWriter:
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             self._rollback()
-            raise WriteError(f"Write failed and was rolled back: {first_line(exc)}", detail=str(exc)) from exc
+            # the data does not fit (bad values, types, constraints): the caller's input, not a failure of ours
+            bad_input = isinstance(exc, _BAD_DATA)
+            error = InvalidWriteError if bad_input else WriteError
+            raise error(f"Write failed and was rolled back: {first_line(exc)}", detail=str(exc)) from exc
         except BaseException:
             self._rollback()
             raise
@@ -109,7 +120,7 @@ class BatchWriter:
     ) -> None:
         for k in keys:
             if k not in incoming.column_names or (current is not None and k not in current):
-                raise WriteError(f"Merge key {k!r} is not a column of both the data and the table {table!r}.")
+                raise InvalidWriteError(f"Merge key {k!r} is not a column of both the data and the table {table!r}.")
         if not keys or incoming.num_rows == 0:
             return
         cols = ", ".join(quote(k) for k in keys)
@@ -117,11 +128,13 @@ class BatchWriter:
         dups = self.con.execute(f"SELECT {cols} FROM {quote(view)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
         if dups:
             shown = ", ".join(f"{k}={v!r}" for k, v in zip(keys, dups[0], strict=True))
-            raise WriteError(f"The data for {table!r} has the key {shown} more than once; a merge key must be unique.")
+            raise InvalidWriteError(
+                f"The data for {table!r} has the key {shown} more than once; a merge key must be unique."
+            )
         null_test = " OR ".join(f"{quote(k)} IS NULL" for k in keys)
         nulls = self.con.execute(f"SELECT count(*) FROM {quote(view)} WHERE {null_test}").fetchall()[0][0]
         if nulls:
-            raise WriteError(f"The data for {table!r} has {nulls} row(s) with a NULL merge key.")
+            raise InvalidWriteError(f"The data for {table!r} has {nulls} row(s) with a NULL merge key.")
 
     def _drop(self, table: str) -> None:
         if not self._exists(table):

@@ -133,7 +133,7 @@ def demo() -> None:
         run_demo(hp)
 
 
-from hpdp.presentation.cli import flight, ingest, jupyter, runs  # noqa: E402
+from hpdp.presentation.cli import flight, ingest, jupyter, runs, serve  # noqa: E402
 from hpdp.presentation.cli.experiments import experiment_app  # noqa: E402
 from hpdp.presentation.cli.schedules import schedule_app  # noqa: E402
 
@@ -141,6 +141,7 @@ jupyter.register(app)
 ingest.register(app)
 runs.register(app)
 flight.register(app)
+serve.register(app)
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(experiment_app, name="experiment")
 

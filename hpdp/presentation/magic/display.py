@@ -35,6 +35,20 @@ def preview(result: Any, limit: int) -> Preview:
     return Preview(list(result.columns), [str(t) for t in result.types], result.limit(limit).fetchall(), None)
 
 
+def table_html(p: Preview, sorted_by: str | None = None, descending: bool = False) -> str:
+    """The rows as an HTML table, headed by column names and types (an arrow marks the sorted column)."""
+    arrows = {sorted_by: " ▼" if descending else " ▲"} if sorted_by else {}
+    head = "".join(
+        f'<th title="{escape(t)}">{escape(c)}{arrows.get(c, "")}<br><small class="hpdp-type">{escape(t)}</small></th>'
+        for c, t in zip(p.columns, p.types, strict=True)
+    )
+    body = "".join(
+        "<tr>" + "".join(f"<td>{'<i>NULL</i>' if v is None else escape(_text(v))}</td>" for v in row) + "</tr>"
+        for row in p.rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def _text(value: Any) -> str:
     if value is None:
         return "NULL"
@@ -42,45 +56,36 @@ def _text(value: Any) -> str:
     return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
 
 
-def _seconds(elapsed: float) -> str:
+def seconds(elapsed: float) -> str:
     return f"{elapsed * 1000:.1f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
 
 
 class ResultView:
     """A SQL cell's result as shown in a notebook (`_repr_html_`) or a console (`__repr__`)."""
 
-    def __init__(self, result: Any, *, limit: int, elapsed: float, kind: str = "SELECT") -> None:
+    def __init__(
+        self, result: Any, *, limit: int, elapsed: float, kind: str = "SELECT", shown: Preview | None = None
+    ) -> None:
         self.result = result
         self.limit = limit
         self.elapsed = elapsed
         self.kind = kind
-        self.preview = None if result is None else preview(result, limit)
+        self.preview = shown if shown is not None else None if result is None else preview(result, limit)
 
     def caption(self) -> str:
         p = self.preview
         if p is None:
-            return f"{self.kind} done in {_seconds(self.elapsed)}"
+            return f"{self.kind} done in {seconds(self.elapsed)}"
         rows = "lazy relation" if p.total is None else f"{p.total:,} row{'s' * (p.total != 1)}"
         shown = f", first {len(p.rows):,} shown" if p.total is None or p.total > len(p.rows) else ""
         columns = f"{len(p.columns)} column{'s' * (len(p.columns) != 1)}"
-        return f"{rows} × {columns}{shown} · {_seconds(self.elapsed)}"
+        return f"{rows} × {columns}{shown} · {seconds(self.elapsed)}"
 
     def _repr_html_(self) -> str:
         p = self.preview
         if p is None:
             return f'<div class="hpdp-sql-result">{escape(self.caption())}</div>'
-        head = "".join(
-            f'<th title="{escape(t)}">{escape(c)}<br><small class="hpdp-type">{escape(t)}</small></th>'
-            for c, t in zip(p.columns, p.types, strict=True)
-        )
-        body = "".join(
-            "<tr>" + "".join(f"<td>{'<i>NULL</i>' if v is None else escape(_text(v))}</td>" for v in row) + "</tr>"
-            for row in p.rows
-        )
-        return (
-            f'<div class="hpdp-sql-result"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f"<small>{escape(self.caption())}</small></div>"
-        )
+        return f'<div class="hpdp-sql-result">{table_html(p)}<small>{escape(self.caption())}</small></div>'
 
     def __repr__(self) -> str:
         p = self.preview
@@ -113,5 +118,5 @@ def profile_text(steps: list[Any], total: float) -> str:
     lines = []
     for i, s in enumerate(steps, 1):
         rows = "-" if s.rows is None else f"{s.rows:,}"
-        lines.append(f"{i}. {s.kind:<8} {rows:>12} rows {_seconds(s.seconds):>10}  {s.sql}")
-    return "\n".join([*lines, f"total {_seconds(total)}"])
+        lines.append(f"{i}. {s.kind:<8} {rows:>12} rows {seconds(s.seconds):>10}  {s.sql}")
+    return "\n".join([*lines, f"total {seconds(total)}"])

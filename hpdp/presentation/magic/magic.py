@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
-from traitlets import CaselessStrEnum, Int, TraitError, validate
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, validate
 
 from hpdp.domain.errors import HpdpError
 from hpdp.presentation.magic.commands import COMMANDS, chosen
@@ -78,6 +78,15 @@ class SqlMagic(Magics):
     """Run SQL on the hpdp store. Options are traitlets: `%config SqlMagic.display_rows = 20`."""
 
     display_rows = Int(10, help="Rows shown under a %%sql cell (the result itself is complete).").tag(config=True)
+    explorer = Bool(
+        True,
+        help="In a kernel, a %%sql result with more rows than display_rows gets an explorer (pages, sorting, "
+        "downloads) and `_` reads it only when used; False shows the first rows as a table.",
+    ).tag(config=True)
+    progress = Bool(True, help="Show a progress bar under a query that runs for progress_after seconds.").tag(
+        config=True
+    )
+    progress_after = Float(1.0, help="Seconds a query runs before its progress bar shows.").tag(config=True)
     output_format = CaselessStrEnum(
         ["polars", "pandas", "arrow", "relation"],
         default_value=None,
@@ -97,6 +106,12 @@ class SqlMagic(Magics):
         if proposal["value"] < 1:
             raise TraitError("SqlMagic.display_rows must be at least 1.")
         return int(proposal["value"])
+
+    @validate("progress_after")
+    def _check_after(self, proposal: Any) -> float:
+        if proposal["value"] < 0:
+            raise TraitError("SqlMagic.progress_after must be 0 or more seconds.")
+        return float(proposal["value"])
 
     @property
     def workbench(self) -> Workbench:
@@ -171,23 +186,81 @@ class SqlMagic(Magics):
         format = args.format or self.output_format or self.workbench.output_format.value
         ns = self.shell.user_ns
         as_of = snapshot_number(args.as_of, ns)
-        result = self.cells().run(query, ns, format=format, as_of=as_of, save=args.save, explain=args.explain)
+        explore = show and self._explorer_available()
+        bar = self._progress_bar()
+        try:
+            result = self.cells().run(
+                query,
+                ns,
+                format=format,
+                as_of=as_of,
+                save=args.save,
+                explain=args.explain,
+                keep_over=self.display_rows if explore else None,
+                lazy=not args.out,
+                progress=bar,
+                progress_after=self.progress_after,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         from hpdp.presentation.magic.display import ResultView, TextView, profile_text
 
         if args.explain:
             display(TextView(result.value, "Query plan"))
             return None
+        value = result.value
         if args.out:
-            ns[args.out] = result.value
-        if show:
-            display(ResultView(result.value, limit=self.display_rows, elapsed=result.elapsed, kind=result.kind))
+            ns[args.out] = value
+        if show and result.kept is not None:
+            value = self._explore(result, format)
+        elif show:
+            display(ResultView(value, limit=self.display_rows, elapsed=result.elapsed, kind=result.kind))
         if args.profile:
             display(TextView(profile_text(result.steps, result.elapsed), "Profile"))
         if show:
-            if result.value is not None:
-                self.shell.displayhook.update_user_ns(result.value)
+            if value is not None:
+                self.shell.displayhook.update_user_ns(value)
             return None
-        return result.value
+        return value
+
+    # -- big results and long queries (need a live kernel) --------------------------------------------
+    def _in_kernel(self) -> bool:
+        return getattr(self.shell, "kernel", None) is not None
+
+    def _explorer_available(self) -> bool:
+        if not (self.explorer and self._in_kernel()):
+            return False
+        try:
+            import hpdp.presentation.magic.explorer  # noqa: F401 - needs ipywidgets (the jupyter extra)
+        except ImportError:
+            return False
+        return True
+
+    def _progress_bar(self) -> Any:
+        if not (self.progress and self._in_kernel()):
+            return None
+        from hpdp.presentation.magic.progress import ProgressBar
+
+        return ProgressBar()
+
+    def _explore(self, result: Any, format: str) -> Any:
+        """Show the explorer of a kept result; the cell's value: the frame if it was read, else a lazy one."""
+        from pathlib import Path
+
+        from hpdp.presentation.magic.explorer import Explorer
+        from hpdp.presentation.magic.lazy import LazyResult
+
+        cells = self.cells()
+        explorer = Explorer(
+            cells,
+            result.kept,
+            page_size=self.display_rows,
+            elapsed=result.elapsed,
+            folder=Path.cwd(),
+        )
+        display(explorer)
+        return result.value if result.value is not None else LazyResult(cells, result.kept, format)
 
     def _plot(self, args: Any, query: str, *, show: bool) -> Any:
         from hpdp.presentation.magic.plotting import PlotView, parse_words
@@ -246,4 +319,7 @@ def load(ip: Any, open_workbench: Callable[[], Workbench] | None = None) -> SqlM
     magic = SqlMagic(ip, open_workbench)
     ip.register_magics(magic)
     ip.set_custom_exc((SqlCellError,), short_error)
+    from hpdp.presentation.magic.completion import SqlCompleter, register
+
+    register(ip, SqlCompleter(ip, lambda ns: magic.cells().names(ns), sorted(_FLAGS | _VALUED), split_options))
     return magic

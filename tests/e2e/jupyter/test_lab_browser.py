@@ -13,19 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.e2e.browser import ARGS, need_chromium
 from tests.e2e.jupyter.kernel import jupyter_env
 from tests.e2e.jupyter.lab import free_port, wait_ready
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture
@@ -75,14 +65,12 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
 
 @pytest.mark.slow
 def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str, Path]) -> None:
-    if not Path(CHROMIUM).exists():
-        message = "Chromium is not installed: run the tests through `make test` (it installs it)."
-        pytest.fail(message) if IN_CI else pytest.skip(message)
+    chromium = need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     base, token, log = lab
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             page = browser.new_page()
             page.goto(f"{base}/lab/tree/query.ipynb?reset&token={token}")
@@ -108,3 +96,81 @@ def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str, P
         finally:
             browser.close()
     assert "without encryption" not in log.read_text()  # the hpdp kernel's channels are encrypted (CurveZMQ)
+
+
+# The color and weight of the span holding `word` in cell `index` (null when CodeMirror left it unstyled).
+STYLE_OF = """([index, word]) => {
+  const cell = document.querySelectorAll('.jp-NotebookPanel .jp-Cell')[index];
+  for (const span of cell ? cell.querySelectorAll('.cm-line span') : []) {
+    if (span.textContent === word) {
+      const style = getComputedStyle(span);
+      return style.color + ' ' + style.fontWeight;
+    }
+  }
+  return null;
+}"""
+
+
+def code_cell(source: str) -> dict[str, object]:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+
+
+@pytest.mark.slow
+def test_sql_cells_are_highlighted_as_sql_and_tab_completes_tables(lab: tuple[str, str, Path], tmp_path: Path) -> None:
+    chromium = need_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    cells = [
+        "%%sql\nCREATE TABLE flights AS SELECT 2013 AS year, 'UA' AS carrier;\nCREATE TABLE fleet AS SELECT 1 AS n",
+        "select = 1\ndef first():\n    return select",
+        "r = %sql --arrow SELECT year FROM flights",
+        "",
+    ]
+    notebook = {
+        "cells": [code_cell(c) for c in cells],
+        "metadata": {"kernelspec": {"name": "hpdp", "display_name": "hpdp", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "notebooks" / "sql.ipynb").write_text(json.dumps(notebook))
+    base, token, _ = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/lab/tree/sql.ipynb?reset&token={token}")
+            status = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator")
+            expect(status).to_have_attribute("data-status", "idle", timeout=90_000)
+
+            def style(index: int, word: str) -> str | None:
+                return page.evaluate(STYLE_OF, [index, word])
+
+            keyword = page.wait_for_function(STYLE_OF, arg=[1, "def"], timeout=30_000).json_value()
+            assert style(1, "select") != keyword  # a Python cell stays Python: `select` is a plain name
+            # the body of a %%sql cell and the SQL after %sql on a line take the SQL keyword style
+            page.wait_for_function(f"a => ({STYLE_OF})(a) === {json.dumps(keyword)}", arg=[0, "SELECT"])
+            assert style(0, "CREATE") == style(0, "TABLE") == keyword
+            page.wait_for_function(f"a => ({STYLE_OF})(a) === {json.dumps(keyword)}", arg=[2, "FROM"])
+            assert style(2, "arrow") != keyword  # the magic's options are not SQL
+
+            first = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
+            first.click()
+            expect(page.locator(".jp-NotebookPanel .jp-Cell .cm-editor.cm-focused")).to_have_count(1)
+            page.keyboard.press("Shift+Enter")
+            output = page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-OutputArea-output")
+            expect(output.first).to_contain_text("CREATE", timeout=60_000)
+
+            expect(status).to_have_attribute("data-status", "idle", timeout=60_000)
+            last = page.locator(".jp-NotebookPanel .jp-Cell").last
+            last.locator(".cm-content").click()
+            expect(last.locator(".cm-editor.cm-focused")).to_have_count(1)
+            page.keyboard.type("%%sql\nSELECT * FROM fl")
+            expect(last.locator(".cm-content")).to_contain_text("SELECT * FROM fl")
+            page.keyboard.press("Tab")
+            completer = page.locator(".jp-Completer")
+            expect(completer).to_be_visible(timeout=30_000)
+            expect(completer.locator(".jp-Completer-item")).to_have_count(2)
+            expect(completer).to_contain_text("flights")
+            expect(completer).to_contain_text("fleet")
+        finally:
+            browser.close()

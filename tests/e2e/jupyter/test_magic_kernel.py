@@ -170,3 +170,24 @@ def test_an_interrupted_write_leaves_the_table_as_it_was(kernel: Kernel) -> None
     assert reply.status == "error"
     after = kernel.run("%%sql\nSELECT count(*) AS n FROM people")
     assert after.status == "ok" and "<td>3</td>" in after.html()
+
+
+def test_tab_completes_tables_columns_options_and_frames(kernel: Kernel) -> None:
+    setup = kernel.run("%%sql\nCREATE TABLE flights AS SELECT 2013 AS year, 'UA' AS carrier, 15 AS dep_delay")
+    assert setup.status == "ok", setup.text()
+    assert kernel.complete("%%sql\nSELECT * FROM fl") == ["flights"]
+    assert kernel.complete("%%sql\nSELECT flights. FROM flights", len("%%sql\nSELECT flights.")) == [
+        "flights.year",
+        "flights.carrier",
+        "flights.dep_delay",
+    ]
+    assert kernel.complete("%%sql\nSELECT f.ca FROM flights f", len("%%sql\nSELECT f.ca")) == ["f.carrier"]
+    options = kernel.complete("%%sql --")
+    assert {"--save", "--as-of", "--pandas", "--explain"} <= set(options)
+    assert kernel.complete("r = %sql --pa") == ["--pandas"]
+    kernel.run("import polars as pl\ndelays = pl.DataFrame({'carrier': ['UA'], 'mean_delay': [4.2]})")
+    assert kernel.complete("r = %sql SELECT * FROM del") == ["delays"]
+    assert kernel.complete("%%sql\nSELECT mean FROM delays", len("%%sql\nSELECT mean")) == ["mean_delay"]
+    kernel.run("%%sql --save ua\nSELECT * FROM flights WHERE carrier = 'UA'")
+    assert "ua" in kernel.complete("%%sql\nSELECT * FROM u")  # a saved view, from the next cell on
+    assert "flights" not in kernel.complete("import fl")  # Python stays Python

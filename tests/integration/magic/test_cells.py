@@ -199,3 +199,23 @@ def test_a_cell_at_a_snapshot_and_a_reader_at_the_latest_data_do_not_disturb_eac
     assert runner.run("SELECT count(*) FROM people", {}, as_of=first).value.item() == 3
     assert hp.sql("SELECT count(*) FROM people").item() == 4  # type: ignore[attr-defined]
     assert runner.run("SELECT count(*) FROM marker", {}).value.item() == 1
+
+
+def test_names_for_completion_cover_tables_saved_views_and_frames(runner: DuckDBCellRunner, hp: object) -> None:
+    runner.run("SELECT id FROM people WHERE id > 1", {}, save="later")
+    runner.run("CREATE TABLE _hpdp_state AS SELECT 1 AS x", {})  # hpdp's own hidden tables stay hidden
+    namespace = {"scores": pl.DataFrame({"id": [1], "score": [9.5]}), "lazy": pl.LazyFrame({"k": [1]}),
+                 "table": pa.table({"a": [1]}), "legacy": pd.DataFrame({"b": [1]}), "_": pl.DataFrame({"c": [1]}),
+                 "people": pl.DataFrame({"x": [1]}), "n": 3}  # fmt: skip
+    names = runner.names(namespace)
+    relations = {name: (r.kind, r.columns) for name, r in names.relations.items()}
+    assert relations["people"] == ("table", ("id", "name"))  # the store's table wins over a frame of that name
+    assert relations["later"] == ("view", ("id",))
+    assert relations["scores"] == ("frame", ("id", "score"))
+    assert relations["lazy"] == ("frame", ("k",)) and relations["table"] == ("frame", ("a",))
+    assert relations["legacy"] == ("frame", ("b",))
+    assert "_" not in relations and "n" not in relations
+    assert "_hpdp_state" not in relations
+    assert "select" in names.keywords and "date_diff" in names.functions
+    hp.write("more", pl.DataFrame({"z": [1]}))  # type: ignore[attr-defined]
+    assert runner.names({}).relations["more"].columns == ("z",)
