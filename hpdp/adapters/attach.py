@@ -24,7 +24,7 @@ def attach(con: Any, attachment: Attachment, extension_dir: Path, *, replace: bo
             target += ("&" if "?" in target else "?") + f"connect_timeout={CONNECT_TIMEOUT_S}"
     elif not attachment.write and not Path(target).is_file():
         raise NotFoundError(
-            f"No {attachment.kind} database file at {target}; check the path (or add --write to create one)."
+            f"No {attachment.kind} database file at {target}; check the path, or attach it for writing to create one."
         )
     if attachment.kind != "duckdb":
         extensions.load(con, attachment.kind, extension_dir)

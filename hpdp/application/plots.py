@@ -19,6 +19,8 @@ MAX_POINTS = 100_000
 class PlotError(InvalidInputError):
     """A plot asked for something its data cannot give; one sentence naming what can."""
 
+    code = "invalid_plot"
+
 
 @dataclass(frozen=True)
 class Column:
