@@ -19,6 +19,7 @@ from hpdp.domain.errors import InvalidInputError, NotFoundError, QueryCancelledE
 
 T = TypeVar("T")
 CELL_FORMATS = ("polars", "pandas", "arrow", "relation")
+GLANCES = ("tables", "columns", "describe")
 EXPORT_FORMATS = ("parquet", "csv")
 PROGRESS_AFTER = 1.0  # seconds a cell runs before its progress is reported
 _TICK = 0.1
