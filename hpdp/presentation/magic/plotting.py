@@ -160,11 +160,14 @@ class PlotView:
 
 
 def load_frontend(shell: Any) -> None:
-    """Once per kernel: HoloViews' JavaScript for interactive plots (inline, so it works offline)."""
+    """Once per kernel: HoloViews' JavaScript for interactive plots, inline, so it works offline.
+
+    The extension is loaded before hvplot is imported: hvplot's import loads it otherwise, from a CDN."""
     try:
         import holoviews as hv
+
+        hv.extension("bokeh", "matplotlib", logo=False, inline=True)
         import hvplot.pandas  # noqa: F401
     except ImportError as exc:
         raise UnsupportedError("Plots need hvplot and matplotlib: pip install 'hpdp[jupyter]'.") from exc
-    hv.extension("bokeh", "matplotlib", logo=False)
     hv.output(backend="bokeh")
