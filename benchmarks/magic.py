@@ -184,7 +184,7 @@ def explorer_section(rows: int, repeat: int, env: dict[str, str]) -> list[str]:
     folder = tempfile.mkdtemp(prefix="hpdp-bench-explorer-")
     store = os.path.join(folder, "store.duckdb")
     with duckdb.connect(store) as con:
-        con.execute(MAKE.format(rows=rows))
+        con.execute(MAKE.format(rows=rows, plot_rows=0))
     scratch = {name: os.path.join(folder, name) for name in ("config", "data", "runtime", "ipython")}
     kernel_env = {
         **env,
