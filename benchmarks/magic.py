@@ -1,6 +1,7 @@
 """%sql against raw DuckDB: each contender in its own IPython shell in its own process; runs interleave.
 
     .venv/bin/python benchmarks/magic.py [--rows 1000000] [--repeat 15] [--small-repeat 300]
+                                         [--plot-rows 10000000] [--plot-repeat 7]
                                          [--explorer-rows 10000000] [--explorer-repeat 10]
 
 One DuckDB file is built, then copied once per contender. Raw opens its copy with `duckdb.connect` and
@@ -8,6 +9,10 @@ times `r = con.sql(q).pl()`; hpdp opens the other copy as its store (HPDP_DB_ENG
 `r = %sql q`. Both steps run through `shell.run_cell(..., store_history=True)`; the parent asks the two
 processes in turn, so that drift hits both alike, and compares medians.
 
+Plot section: a 50-bin histogram of one column of a 10M-row table. Raw pulls the column into pandas and calls
+numpy.histogram; hpdp runs `p = %sql --plot histogram x=x bins=50 ...`, where DuckDB computes the bins and only
+the summary reaches Python. Both report the bytes that reached Python; drawing the plot (Bokeh and PNG) is timed
+once on its own, as it is the same work whoever computed the bins.
 Then the explorer: a real hpdp kernel (over ZeroMQ, as JupyterLab drives it) on a store of
 `--explorer-rows` rows; the time of a `%%sql` cell showing the explorer's first page of the whole table
 (from the request to the kernel being idle again), and the kernel's memory (RSS) across 20 page flips
@@ -33,8 +38,11 @@ CREATE OR REPLACE TABLE bench_events AS
 SELECT range AS id, range % 97 AS k, range * 0.5 AS x, 'item ' || range AS label,
        DATE '2024-01-01' + (range % 365)::INT AS day, range % 2 = 0 AS flag
 FROM range({rows});
-CREATE OR REPLACE TABLE bench_small AS SELECT * FROM bench_events LIMIT 10000
+CREATE OR REPLACE TABLE bench_small AS SELECT * FROM bench_events LIMIT 10000;
+CREATE OR REPLACE TABLE bench_plot AS SELECT range AS id, sin(range / 1000.0) * 50 + (range % 7) AS x
+FROM range({plot_rows})
 """
+PLOT_BINS = 50
 WORKER = textwrap.dedent(
     """
     import contextlib, io, sys, time
@@ -47,10 +55,23 @@ WORKER = textwrap.dedent(
         import duckdb
         shell.user_ns["con"] = duckdb.connect(path)
         cells = {k: f"r = con.sql({q!r}).pl()" for k, q in queries.items()}
+        cells["PLOT"] = (
+            "import numpy as np\\n"
+            "df = con.sql('SELECT x FROM bench_plot').df()\\n"
+            "r, edges = np.histogram(df['x'].to_numpy(), bins=%(bins)d)\\n"
+            "moved = int(df['x'].nbytes)"
+        )
     else:
         import hpdp
         hpdp.load_ipython_extension(shell)
         cells = {k: f"r = %sql {q}" for k, q in queries.items()}
+        cells["PLOT"] = (
+            "p = %%sql --plot histogram x=x bins=%(bins)d SELECT x FROM bench_plot\\n"
+            "r = p.summary.rows\\n"
+            "moved = p.summary.nbytes"
+        )
+        cells["RENDER"] = "r = p._repr_mimebundle_()[0]\\nmoved = len(r['image/png'])"
+    cells = {k: v.replace("%(bins)d", sys.argv[5]).replace("%%", "%") for k, v in cells.items()}
     print("ready", flush=True)
     for line in sys.stdin:
         name = line.strip()
@@ -63,7 +84,7 @@ WORKER = textwrap.dedent(
             print("failed " + sink.getvalue()[-2000:].replace(chr(10), " "), flush=True)
             break
         rows = len(shell.user_ns["r"])
-        print(f"{elapsed} {rows}", flush=True)
+        print(f"{elapsed} {rows} {shell.user_ns.get('moved', 0)}", flush=True)
     """
 )
 
@@ -74,7 +95,7 @@ class Contender:
     def __init__(self, name: str, path: str, env: dict[str, str]) -> None:
         self.name = name
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER, name, path, BIG, SMALL],
+            [sys.executable, "-c", WORKER, name, path, BIG, SMALL, str(PLOT_BINS)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -88,13 +109,18 @@ class Contender:
         return self.proc.stdout.readline().strip()
 
     def time(self, query: str) -> float:
+        return self.run(query)[0]
+
+    def run(self, query: str) -> tuple[float, int]:
+        """Seconds the cell took, and the bytes it reports having brought to Python."""
         assert self.proc.stdin is not None
         self.proc.stdin.write(query + "\n")
         self.proc.stdin.flush()
         answer = self._line()
         if not answer or answer.startswith("failed"):
             raise SystemExit(f"{self.name}: {answer or 'exited'}")
-        return float(answer.split()[0])
+        seconds, _, moved = answer.split()
+        return float(seconds), int(moved)
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -158,7 +184,7 @@ def explorer_section(rows: int, repeat: int, env: dict[str, str]) -> list[str]:
     folder = tempfile.mkdtemp(prefix="hpdp-bench-explorer-")
     store = os.path.join(folder, "store.duckdb")
     with duckdb.connect(store) as con:
-        con.execute(MAKE.format(rows=rows))
+        con.execute(MAKE.format(rows=rows, plot_rows=0))
     scratch = {name: os.path.join(folder, name) for name in ("config", "data", "runtime", "ipython")}
     kernel_env = {
         **env,
@@ -221,6 +247,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--small-repeat", type=int, default=300)
+    parser.add_argument("--plot-rows", type=int, default=10_000_000)
+    parser.add_argument("--plot-repeat", type=int, default=7)
     parser.add_argument("--explorer-rows", type=int, default=10_000_000)
     parser.add_argument("--explorer-repeat", type=int, default=10)
     args = parser.parse_args(argv)
@@ -230,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     folder = tempfile.mkdtemp(prefix="hpdp-bench-magic-")
     source = os.path.join(folder, "bench.duckdb")
     with duckdb.connect(source) as con:
-        con.execute(MAKE.format(rows=args.rows))
+        con.execute(MAKE.format(rows=args.rows, plot_rows=args.plot_rows))
     raw_path, store_path = os.path.join(folder, "raw.duckdb"), os.path.join(folder, "store.duckdb")
     shutil.copy(source, raw_path)
     shutil.copy(source, store_path)
@@ -272,6 +300,7 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 verdicts.append(f"20-row aggregate: hpdp - raw = {over * 1000:+.3f} ms median (target < 1 ms)")
             print()
+        verdicts += plot_section(raw, magic, args.plot_rows, args.plot_repeat)
     finally:
         raw.close()
         magic.close()
@@ -279,6 +308,41 @@ def main(argv: list[str] | None = None) -> None:
     verdicts += explorer_section(args.explorer_rows, args.explorer_repeat, env)
     for verdict in verdicts:
         print(verdict)
+
+
+def plot_section(raw: Contender, magic: Contender, rows: int, repeat: int) -> list[str]:
+    """A histogram of one column: numpy on the column pulled into pandas vs bins computed by DuckDB."""
+    for contender in (raw, magic):
+        contender.run("PLOT")  # warm-up (hvplot is imported on first use, not timed here)
+    times: dict[str, list[float]] = {"raw": [], "hpdp": []}
+    moved: dict[str, int] = {}
+    for i in range(repeat):
+        for contender in (raw, magic) if i % 2 == 0 else (magic, raw):
+            seconds, moved[contender.name] = contender.run("PLOT")
+            times[contender.name].append(seconds)
+    base = statistics.median(times["raw"])
+    title = f"{rows / 1e6:g}M-row histogram"
+    header = f"{'plot':<22} {'contender':<40} {'median':>10} {'best':>10} {'vs raw':>7} {'to Python':>12}"
+    print(header)
+    print("-" * len(header))
+    for label, key in (
+        ("raw: .df() + numpy.histogram", "raw"),
+        (f"hpdp: %sql --plot histogram bins={PLOT_BINS}", "hpdp"),
+    ):
+        median = statistics.median(times[key])
+        print(
+            f"{title:<22} {label:<40} {median * 1000:>8.1f}ms {min(times[key]) * 1000:>8.1f}ms "
+            f"{median / base:>6.3f}x {moved[key]:>10,} B"
+        )
+    magic.run("RENDER")  # the first drawing imports HoloViews, Bokeh and matplotlib
+    render, png = magic.run("RENDER")
+    print(f"{'':<22} {'drawing it once (Bokeh + PNG)':<40} {render * 1000:>8.1f}ms {'':>10} {'':>7} {png:>10,} B\n")
+    ratio = statistics.median(times["hpdp"]) / base
+    share = moved["hpdp"] / moved["raw"]
+    return [
+        f"{title}: hpdp / raw = {ratio:.3f}x median (target <= 0.3x)",
+        f"{title}: bytes to Python hpdp / raw = 1/{1 / share:,.0f} (target <= 1/1000)",
+    ]
 
 
 if __name__ == "__main__":

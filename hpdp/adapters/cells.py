@@ -22,10 +22,14 @@ from typing import Any
 
 import duckdb
 
+from hpdp.adapters import glance, plots
+from hpdp.adapters.attach import attach, detach
 from hpdp.adapters.stores.errors import translate
 from hpdp.adapters.stores.session import DuckDBSession
 from hpdp.adapters.stores.sql import INTERNAL_PREFIX, literal, quote, quote_part
+from hpdp.application.attach import Attachment
 from hpdp.application.cells import AbstractCellRunner, CellResult, KeptResult, ResultPage, Step
+from hpdp.application.plots import PlotSpec
 from hpdp.application.sql_completion import Relation, SqlNames
 from hpdp.domain.errors import HpdpError, QueryError, UnsupportedError
 from hpdp.domain.model import table_name
@@ -81,6 +85,7 @@ class DuckDBCellRunner(AbstractCellRunner):
         self.store = store
         self.session = session
         self._kept: set[str] = set()  # frames that stay registered (saved views and lazy relations use them)
+        self._attached: list[str] = []  # databases attached by the notebook, detached when it ends
         self._results: OrderedDict[int, _Query] = OrderedDict()
         self._last_id = 0
         # DuckDB tracks a query's progress only with its progress bar on; it prints nothing here
@@ -90,6 +95,10 @@ class DuckDBCellRunner(AbstractCellRunner):
 
     def close(self) -> None:
         self._results.clear()
+        with suppress(HpdpError, duckdb.Error), self.session.running() as con:
+            for name in self._attached:
+                detach(con, name)
+        self._attached = []
         self.session.close()
 
     def names(self, namespace: Mapping[str, Any]) -> SqlNames:
@@ -137,6 +146,7 @@ class DuckDBCellRunner(AbstractCellRunner):
         explain: bool,
         keep_over: int | None,
         lazy: bool,
+        plot: PlotSpec | None = None,
     ) -> CellResult:
         started = time.perf_counter()
         session = self.session
@@ -146,7 +156,7 @@ class DuckDBCellRunner(AbstractCellRunner):
             with self._frames(con, sql, namespace) as frames, session.at(as_of):
                 if save is not None:
                     self._check_save(con, save, statements[-1], params[-1])
-                steps = self._execute(con, statements, params, format, explain, save, keep_over, lazy)
+                steps = self._execute(con, statements, params, format, explain, save, keep_over, lazy, plot)
                 kept = self._remember(steps.pop(), params[-1], as_of)
                 frames.keep = save is not None or format == "relation" or kept is not None
         value = steps.pop()
@@ -274,6 +284,7 @@ class DuckDBCellRunner(AbstractCellRunner):
         save: str | None,
         keep_over: int | None,
         lazy: bool,
+        plot: PlotSpec | None = None,
     ) -> list[Any]:
         """Run every statement; return their steps, the last one's value, and what to keep of it (or None)."""
         atomic = len(statements) > 1 and all(s.type.name in _TRANSACTIONAL for s in statements)
@@ -292,6 +303,11 @@ class DuckDBCellRunner(AbstractCellRunner):
             rows: int | None = None
             if explain:
                 value: Any = "\n".join(r[1] for r in con.sql(f"EXPLAIN {query}", params=bound).fetchall())
+            elif plot is not None:
+                if last.type.name != "SELECT":
+                    raise QueryError("A plot needs a cell that ends with a SELECT query.")
+                value = plots.summarize(con, query, bound, plot)
+                rows = len(value.rows)
             elif keep_over is not None and last.type.name == "SELECT":
                 value, made = _keep(con, query, bound, format, keep_over, lazy)
                 rows = made[1].total if made else None
@@ -316,6 +332,29 @@ class DuckDBCellRunner(AbstractCellRunner):
         steps.append(Step(_short(query), last.type.name, time.perf_counter() - began, rows))
         steps += [value, made]
         return steps
+
+    # -- by name: plots of tables, the schema at a glance, attached databases ----------------------------
+    def relation(self, name: str) -> str:
+        return ".".join(quote_part(part) for part in name.split("."))
+
+    def _glance(self, what: str, table: str | None, format: str) -> Any:
+        with self.session.running() as con:
+            try:
+                if what == "describe":
+                    assert table is not None
+                    return glance.describe(con, self.relation(table), table)
+                rel = glance.tables(con, self._attached) if table is None else glance.columns(con, self.relation(table))
+                return _convert(rel, format)
+            except duckdb.Error as exc:
+                raise _error(exc, known=self.session.relation_names) from exc
+
+    def _attach(self, attachment: Attachment) -> str:
+        with self.session.running() as con:
+            attach(con, attachment, self.store.options.extension_dir, replace=attachment.name in self._attached)
+        if attachment.name not in self._attached:
+            self._attached.append(attachment.name)
+        mode = "read-write" if attachment.write else "read-only"
+        return f"Attached {attachment.kind} database {attachment.shown()} as {attachment.name} ({mode})."
 
     @staticmethod
     def _step(con: Any, statement: Any, bound: dict[str, Any] | None) -> Step:

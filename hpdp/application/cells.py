@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hpdp.application.attach import Attachment
+from hpdp.application.plots import PlotSpec
 from hpdp.application.recording import Recorder, result_rows, timed_query
 from hpdp.application.sql_completion import SqlNames
-from hpdp.domain.errors import InvalidInputError, NotFoundError, QueryCancelledError, QueryError
+from hpdp.domain.errors import InvalidInputError, NotFoundError, QueryCancelledError, QueryError, UnsupportedError
 
 T = TypeVar("T")
-
 CELL_FORMATS = ("polars", "pandas", "arrow", "relation")
+GLANCES = ("tables", "columns", "describe")
 EXPORT_FORMATS = ("parquet", "csv")
 PROGRESS_AFTER = 1.0  # seconds a cell runs before its progress is reported
 _TICK = 0.1
@@ -83,19 +85,24 @@ class AbstractCellRunner(ABC):
         explain: bool = False,
         keep_over: int | None = None,
         lazy: bool = False,
+        plot: PlotSpec | None = None,
     ) -> CellResult:
         """`$name` binds the variable `name` of the namespace; frames in it are queried by name.
 
         With `keep_over`, a last SELECT with more rows than that is kept for paging (`CellResult.kept`);
         with `lazy` too, such a result is not read into Python at all (`value` is None), only counted.
+        With `plot`, the value is the PlotSummary of the last query, computed by the engine.
         """
         if format not in CELL_FORMATS:
             raise QueryError(f"Unknown result type {format!r}; use one of: {', '.join(CELL_FORMATS)}.")
-        if format == "relation" and as_of is not None:
+        if format == "relation" and as_of is not None and plot is None:
             raise QueryError("A lazy relation cannot read an earlier snapshot; ask for a frame instead.")
-        if keep_over is not None and (keep_over < 1 or format == "relation" or explain):
-            keep_over = None  # a relation is lazy already; a plan has no rows
-        return self._run(sql, namespace, format, as_of, save, explain, keep_over, lazy and keep_over is not None)
+        if plot is not None and explain:
+            raise QueryError("A cell either plots its query or explains it; pick one.")
+        if keep_over is not None and (keep_over < 1 or format == "relation" or explain or plot is not None):
+            keep_over = None  # a relation is lazy already; a plan has no rows; a plot is a summary
+        lazy = lazy and keep_over is not None
+        return self._run(sql, namespace, format, as_of, save, explain, keep_over, lazy, plot)
 
     @abstractmethod
     def _run(
@@ -108,7 +115,35 @@ class AbstractCellRunner(ABC):
         explain: bool,
         keep_over: int | None,
         lazy: bool,
+        plot: PlotSpec | None = None,
     ) -> CellResult: ...
+
+    def plot_table(self, table: str, spec: PlotSpec, *, as_of: int | None = None) -> CellResult:
+        """The plot summary of a table or view (a saved query, an attached database's table)."""
+        return self._run(f"SELECT * FROM {self.relation(table)}", {}, "polars", as_of, None, False, None, False, spec)
+
+    def glance(self, what: str, table: str | None = None, *, format: str = "polars") -> Any:
+        """The schema at a glance: `tables` (every table and view), `columns` of a table, or `describe`
+        (a per-column profile with a small histogram each)."""
+        if what not in GLANCES:
+            raise QueryError(f"Unknown schema view {what!r}; use one of: {', '.join(GLANCES)}.")
+        if (table is None) != (what == "tables"):
+            raise QueryError(f"--{what} {'takes no' if what == 'tables' else 'needs a'} table name.")
+        return self._glance(what, table, format)
+
+    def attach(self, attachment: Attachment) -> str:
+        """Attach another database to this session under its name; a sentence saying what was attached."""
+        return self._attach(attachment)
+
+    def relation(self, name: str) -> str:
+        """A table or view name as the engine reads it (qualified names keep their parts)."""
+        raise UnsupportedError(f"This engine cannot read {name!r} by name.")
+
+    def _glance(self, what: str, table: str | None, format: str) -> Any:
+        raise UnsupportedError("This engine cannot describe its tables.")
+
+    def _attach(self, attachment: Attachment) -> str:
+        raise UnsupportedError("This engine cannot attach other databases.")
 
     def page(
         self, result: int, offset: int, limit: int, order_by: str | None = None, descending: bool = False
@@ -210,6 +245,7 @@ class CellService:
         explain: bool = False,
         keep_over: int | None = None,
         lazy: bool = False,
+        plot: PlotSpec | None = None,
         progress: Callable[[float | None], None] | None = None,
         progress_after: float = PROGRESS_AFTER,
     ) -> CellResult:
@@ -227,12 +263,25 @@ class CellService:
                     explain=explain,
                     keep_over=keep_over,
                     lazy=lazy,
+                    plot=plot,
                 ),
                 progress,
                 progress_after,
             )
             out["rows"] = result.kept.total if result.kept is not None else result_rows(result.value)
         return result
+
+    def plot_table(self, table: str, spec: PlotSpec, *, as_of: int | None = None) -> CellResult:
+        runner = self.runner
+        return self._on_worker(lambda: runner.plot_table(table, spec, as_of=as_of))
+
+    def glance(self, what: str, table: str | None = None, *, format: str = "polars") -> Any:
+        runner = self.runner
+        return self._on_worker(lambda: runner.glance(what, table, format=format))
+
+    def attach(self, attachment: Attachment) -> str:
+        runner = self.runner
+        return self._on_worker(lambda: runner.attach(attachment))
 
     def page(
         self, result: int, offset: int, limit: int, order_by: str | None = None, descending: bool = False

@@ -14,6 +14,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "jupyter_core",
         "nbformat",
         "nbconvert",
+        "holoviews",
     ),
     "runs": ("papermill", "mlflow", "croniter", "redis", "rq", "psutil", "sklearn", "zmq"),
     "ingest": ("httpx", "websockets", "orjson"),

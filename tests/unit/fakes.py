@@ -137,6 +137,7 @@ class FakeCellRunner(AbstractCellRunner):
         explain: bool,
         keep_over: int | None,
         lazy: bool,
+        plot: Any = None,
     ) -> CellResult:
         if self.release is not None:
             assert self.release.wait(timeout=60), "the cell was never released"

@@ -7,21 +7,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, validate
 
 from hpdp.domain.errors import HpdpError
+from hpdp.presentation.magic.commands import COMMANDS, chosen
 
 if TYPE_CHECKING:
     from hpdp.application.cells import CellService
     from hpdp.application.workbench import Workbench
 
-_FLAGS = {"--polars", "--pandas", "--arrow", "--relation", "--explain", "--profile"}
-_VALUED = {"-o", "--out", "--as-of", "--save"}
+_FLAGS = {"--polars", "--pandas", "--arrow", "--relation", "--explain", "--profile", "--tables", "--write"}
+_VALUED = {"-o", "--out", "--as-of", "--save", "--plot", "--columns", "--describe", "--attach"}
 _OPTION = re.compile(r"(-{1,2}[A-Za-z][\w-]*)(=\S+)?(?:\s+|$)")
 _VALUE = re.compile(r"(\S+)(?:\s+|$)")
+_SETTING = re.compile(r"([A-Za-z_]+=\S+)(?:\s+|$)")  # a plot setting after --plot KIND: x=COL, bins=N
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -30,23 +32,31 @@ class SqlCellError(HpdpError):
 
 
 def split_options(line: str) -> tuple[str, str]:
-    """Leading `%sql` options, and the SQL after them, kept verbatim (quotes and `$name` untouched)."""
+    """Leading `%sql` options, and the SQL after them, kept verbatim (quotes and `$name` untouched).
+    The settings after `--plot KIND` (x=COL ...) join its value: `--plot bar,x=carrier`."""
     rest = line.lstrip()
     options: list[str] = []
     while match := _OPTION.match(rest):
         name, inline = match.group(1), match.group(2)
         if name in _FLAGS or (name in _VALUED and inline):
             options.append(name + (inline or ""))
+            rest = rest[match.end() :]
         elif name in _VALUED:
             value = _VALUE.match(rest, match.end())
             if value is None:
                 raise UsageError(f"The option {name} needs a value.")
             options += [name, value.group(1)]
             rest = rest[value.end() :]
-            continue
         else:
             break
-        rest = rest[match.end() :]
+        if name == "--plot":
+            words = [options.pop().removeprefix("--plot=")]
+            while setting := _SETTING.match(rest):
+                words.append(setting.group(1))
+                rest = rest[setting.end() :]
+            if options and options[-1] == "--plot":
+                options.pop()
+            options += ["--plot", ",".join(words)]
     return " ".join(options), rest
 
 
@@ -89,6 +99,7 @@ class SqlMagic(Magics):
         self._open_workbench = open_workbench
         self._workbench: Workbench | None = None
         self._cells: CellService | None = None
+        self._frontend_ready = False  # HoloViews' JavaScript is sent once, with the first plot
 
     @validate("display_rows")
     def _check_rows(self, proposal: Any) -> int:
@@ -135,19 +146,38 @@ class SqlMagic(Magics):
     @argument("--relation", dest="format", action="store_const", const="relation", help="Return a lazy relation.")
     @argument("--explain", action="store_true", help="Show the query plan instead of running the query.")
     @argument("--profile", action="store_true", help="Also show each statement's time and rows.")
+    @argument(
+        "--plot",
+        metavar="KIND",
+        help="Plot the query, summarised by the engine: histogram, bar, line, scatter, box or heatmap, then "
+        "x=COL y=COL by=COL bins=N agg=count|sum|avg|min|max points=N.",
+    )
+    @argument("--tables", action="store_true", help="List the tables and views, with their sizes.")
+    @argument("--columns", metavar="TABLE", help="List a table's columns and types.")
+    @argument("--describe", metavar="TABLE", help="Profile each column of a table, with a small histogram.")
+    @argument("--attach", metavar="URL", help="Attach a database: --attach URL AS NAME (postgresql, sqlite, duckdb).")
+    @argument("--write", action="store_true", help="With --attach: allow writes (read-only otherwise).")
     @line_cell_magic
     def sql(self, line: str, cell: str | None = None) -> Any:
         """Run SQL on the hpdp store; `$name` binds the Python variable `name`; DataFrames are tables."""
         options, query = split_options(line)
-        if cell is not None:
+        args = parse_argstring(self.sql, options)
+        command = chosen(args)
+        if cell is not None and command is None:
             if query.strip():
                 raise UsageError(f"Unknown %%sql option {query.split()[0]!r}; see %sql? for the options.")
             query = cell
-        args = parse_argstring(self.sql, options)
+        elif cell is not None and cell.strip():
+            raise UsageError(f"--{command} takes no SQL in the cell; use the line magic %sql --{command}.")
         for name in (args.out, args.save):
             if name is not None and not _NAME.match(name):
                 raise UsageError(f"{name!r} is not a valid name; use letters, digits and underscores.")
         try:
+            if command is not None:
+                format = args.format or self.output_format or self.workbench.output_format.value
+                return COMMANDS[command](self, args, query, format)
+            if args.plot is not None:
+                return self._plot(args, query, show=cell is not None)
             return self._run(args, query, show=cell is not None)
         except HpdpError as exc:
             raise SqlCellError(str(exc), code=exc.code, detail=exc.detail) from None
@@ -231,6 +261,51 @@ class SqlMagic(Magics):
         )
         display(explorer)
         return result.value if result.value is not None else LazyResult(cells, result.kept, format)
+
+    def _plot(self, args: Any, query: str, *, show: bool) -> Any:
+        from hpdp.presentation.magic.plotting import PlotView, parse_words
+
+        kind, *words = args.plot.split(",")
+        spec = parse_words(kind, words)
+        as_of = snapshot_number(args.as_of, self.shell.user_ns)
+        if args.explain or args.profile:
+            raise UsageError("--plot cannot be combined with --explain or --profile.")
+        result = self.cells().run(query, self.shell.user_ns, as_of=as_of, save=args.save, plot=spec)
+        return self._show_plot(PlotView(result.value, result.elapsed), args.out, show)
+
+    def _show_plot(self, view: Any, out: str | None, show: bool) -> Any:
+        if out:
+            self.shell.user_ns[out] = view
+        if not show:
+            return view
+        if not self._frontend_ready:
+            from hpdp.presentation.magic.plotting import load_frontend
+
+            load_frontend(self.shell)
+            self._frontend_ready = True
+        display(view)
+        return None
+
+    @no_var_expand
+    @magic_arguments()
+    @argument("kind", help="histogram, bar, line, scatter, box or heatmap")
+    @argument("table", help="a table or view (a query kept with --save, an attached database's table)")
+    @argument("settings", nargs="*", help="x=COL y=COL by=COL bins=N agg=F points=N")
+    @argument("--as-of", metavar="N", help="Plot the table as of snapshot N (a number or a variable).")
+    @argument("-o", "--out", metavar="NAME", help="Also store the plot in this Python variable.")
+    @line_magic
+    def sqlplot(self, line: str) -> Any:
+        """Plot a table or view, summarised by the engine: only bins, quantiles or a sample reach Python."""
+        from hpdp.presentation.magic.plotting import PlotView, parse_words
+
+        args = parse_argstring(self.sqlplot, line)
+        try:
+            spec = parse_words(args.kind, args.settings)
+            as_of = snapshot_number(args.as_of, self.shell.user_ns)
+            result = self.cells().plot_table(args.table, spec, as_of=as_of)
+        except HpdpError as exc:
+            raise SqlCellError(str(exc), code=exc.code, detail=exc.detail) from None
+        return self._show_plot(PlotView(result.value, result.elapsed), args.out, show=True)
 
 
 def short_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:

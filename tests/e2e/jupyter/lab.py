@@ -1,15 +1,20 @@
-"""Starting JupyterLab in tests: a free port on 127.0.0.1, and waiting until it answers."""
+"""JupyterLab in tests: `hpdp lab` on a free port of 127.0.0.1, and Chromium on one of its notebooks."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.e2e.browser import ARGS, need_chromium
 
 
 def free_port() -> int:
@@ -30,3 +35,53 @@ def wait_ready(url: str, proc: subprocess.Popen[Any], log: Path, timeout: float 
         except OSError:
             time.sleep(0.3)
     pytest.fail(f"JupyterLab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of code cells on the hpdp kernel."""
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+            for source in cells
+        ],
+        "metadata": {"kernelspec": {"name": "hpdp", "display_name": "hpdp", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(notebook))
+
+
+def kernel_status(page: Any) -> Any:
+    """The notebook's kernel status indicator (its `data-status` is idle or busy)."""
+    return page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator")
+
+
+@contextmanager
+def open_notebook(base: str, token: str, name: str) -> Iterator[Any]:
+    """Debian's Chromium on notebook `name` of `hpdp lab`, once its kernel is connected and idle.
+
+    JupyterLab drops a cell run while the notebook's kernel is still starting (no output, no error), so the
+    page is handed over only when the kernel's status indicator shows it idle."""
+    chromium = need_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+            expect(kernel_status(page)).to_have_attribute("data-status", "idle", timeout=90_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def type_into(page: Any, cell: Any, text: str) -> None:
+    """Type `text` into a cell's editor; keys typed in command mode would be notebook shortcuts, so the
+    typing starts only once the editor has focus, and ends when the editor shows the last line."""
+    from playwright.sync_api import expect
+
+    cell.locator(".cm-content").click()
+    expect(cell.locator(".cm-editor.cm-focused")).to_have_count(1)
+    page.keyboard.type(text)
+    expect(cell.locator(".cm-content")).to_contain_text(text.splitlines()[-1])

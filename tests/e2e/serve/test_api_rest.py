@@ -155,6 +155,7 @@ def test_a_refused_write_changes_nothing(api: httpx.Client) -> None:
     assert_problem(api.post("/api/v1/tables/kept", content=b"\x00garbage", headers={"Content-Type": ARROW}),
                    400, "body_invalid")  # fmt: skip
     assert_problem(api.post("/api/v1/tables/kept", content=b"{not json"), 400, "body_invalid")
+    assert_problem(api.post("/api/v1/tables/kept", json=[{"k": 2**70}]), 400, "body_invalid")  # beyond 64 bits
     assert_problem(api.post("/api/v1/tables/kept", content=b""), 400, "body_empty")
     assert_problem(api.post("/api/v1/tables/bad name", json=[{"k": 1}]), 400, "table_name_invalid")
     assert api.get("/api/v1/tables/kept").json()["rows"] == [[1]]

@@ -160,7 +160,7 @@ def table_from_body(body: bytes, content_type: str) -> pa.Table:
             if any(not isinstance(r, list) or len(r) != len(names) for r in data["rows"]):
                 raise InvalidInputError(f"Every row must be a list of {len(names)} values, one per column.")
             return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in data["rows"]])
-    except (pa.ArrowException, TypeError, ValueError) as exc:
+    except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
         reason = str(exc).splitlines()[0]
         raise InvalidInputError(f"The rows cannot form a table: {reason}.", code="body_invalid") from None
     raise InvalidInputError(
