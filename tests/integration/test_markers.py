@@ -21,7 +21,13 @@ PLACES = {
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
     ),
-    "browser": ("tests/e2e/jupyter/test_lab_browser.py", "tests/e2e/serve/test_pages_browser.py"),
+    "browser": (
+        "tests/e2e/jupyter/test_lab_browser.py",
+        "tests/e2e/jupyter/test_lab_cells.py",
+        "tests/e2e/jupyter/test_lab_explorer.py",
+        "tests/e2e/serve/test_pages_browser.py",
+    ),
+    "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py"),
 }
 
 
