@@ -34,9 +34,11 @@ test: setup
 	$(BIN)/ruff check hpdp tests benchmarks
 	.ci/with-servers $(BIN)/python -m pytest -n 2 -q --durations=25 tests
 
-# The inner loop: unit tests and the integration tests that need no server and no kernel.
+# The inner loop: unit tests and the integration tests that need no server (database, queue, test API or
+# Flight) and no kernel.
 test-fast: setup
-	$(BIN)/python -m pytest -n 2 -q tests/unit tests/integration -m "not postgres and not redis_queue and not kernel"
+	$(BIN)/python -m pytest -n 2 -q tests/unit tests/integration \
+		-m "not postgres and not redis_queue and not kernel and not sources and not flight"
 
 bench: setup
 	.ci/with-servers $(BIN)/python benchmarks/store.py

@@ -22,7 +22,13 @@ PLACES = {
         "tests/e2e/test_wheel.py",
         "tests/e2e/test_insights_cli.py::test_a_notebook_that_got_30_percent_slower",
     ),
-    "browser": ("tests/e2e/jupyter/test_lab_browser.py", "tests/e2e/serve/test_pages_browser.py"),
+    "browser": (
+        "tests/e2e/jupyter/test_lab_browser.py",
+        "tests/e2e/jupyter/test_lab_cells.py",
+        "tests/e2e/jupyter/test_lab_explorer.py",
+        "tests/e2e/serve/test_pages_browser.py",
+    ),
+    "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py"),
 }
 
 
