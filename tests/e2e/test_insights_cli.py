@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import hpdp
+from hpdp.domain.errors import HpdpError
 from tests.e2e.runs_cli import env_for
 from tests.e2e.runs_cli import hpdp as cli
 from tests.integration.sources.api import Api, build_app
@@ -84,3 +85,41 @@ def test_a_source_that_returns_half_its_rows_raises_a_data_health_finding(worksp
     assert [f for f in insights(env) if f["kind"] == "data_health"] == []
     phases = cli(env, "sql", "SELECT phases FROM hpdp_meta.executions WHERE kind = 'load' LIMIT 1", "-f", "json")
     assert all(name in phases.stdout for name in ("fetch", "parse", "write", "commit"))
+
+
+def test_a_source_that_starts_failing_and_a_slow_api_are_found_without_asking(workspace):
+    steady, slow = Api(items=[]), Api(items=[])
+    from tests.integration.sources.api import item
+
+    steady.items = slow.items = [item(i) for i in range(1, 11)]
+    slow.slow_page = (1, 0.6)  # the API takes 0.6 s to answer: the fetch phase is most of each load
+    with serve_asgi(build_app(steady)) as steady_url, serve_asgi(build_app(slow)) as slow_url:
+        sources = {
+            name: {"kind": "rest", "url": f"{url}/next_link", "records": "data", "mode": "replace", "retries": 0}
+            for name, url in (("orders", steady_url), ("weather", slow_url))
+        }
+        (workspace / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
+        with hpdp.open(home=workspace) as hp:
+            for _ in range(20):
+                assert hp.ingest("orders").rows == 10
+            steady.truncate_page = 1  # the API starts answering with broken JSON
+            for _ in range(10):
+                with pytest.raises(HpdpError):
+                    hp.ingest("orders")
+            for _ in range(3):
+                assert hp.ingest("weather").rows == 10
+    env = env_for(workspace)
+    stored = "SELECT kind, subject FROM hpdp_meta.findings WHERE status = 'open' ORDER BY kind"
+    # stored as the loads were recorded, before anyone asks (this query runs no detector)
+    assert cli(env, "sql", stored, "--format", "csv").stdout.split() == [
+        "kind,subject",
+        "bottleneck,weather",
+        "failure_rate,orders",
+    ]
+    found = insights(env)
+    [failing] = [f for f in found if f["kind"] == "failure_rate"]
+    assert failing["subject"] == "orders" and failing["evidence"]["failed"] == 10
+    assert "failed 10 of its last 20 loads (50%)" in failing["message"]
+    [slow_part] = [f for f in found if f["kind"] == "bottleneck"]
+    assert slow_part["subject"] == "weather" and slow_part["evidence"]["phase"] == "fetch"
+    assert "of its time in the `fetch` phase" in slow_part["message"]

@@ -194,7 +194,7 @@ def test_an_experiment_runs_its_grid_as_child_runs_and_compares(workspace: Path,
         "name: engines_small\nnotebook: processor_engines.ipynb\ngrid:\n  engine: [polars, pandas]\n"
         "parameters:\n  rows: 20000\nrepeats: 2\nmetric: task_seconds\n"
     )
-    env = env_for(workspace, db_engine="memory")
+    env = env_for(workspace)
     result = hpdp(env, "experiment", "run", str(spec), timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 finished, 0 failed" in result.stdout
@@ -207,6 +207,9 @@ def test_an_experiment_runs_its_grid_as_child_runs_and_compares(workspace: Path,
     )
     missing = hpdp(env, "experiment", "compare", "engines_small", "--metric", "nope")
     assert missing.returncode == 1 and "has metric 'nope'; its metrics are:" in missing.stderr
+    ledger = "SELECT parameters->>'engine' AS engine FROM hpdp_meta.executions WHERE kind = 'experiment_child'"
+    recorded = hpdp(env, "sql", ledger + " ORDER BY 1", "--format", "csv")
+    assert recorded.stdout.split() == ["engine", "pandas", "pandas", "polars", "polars"]  # each child in the ledger
 
 
 def test_hpdp_run_predicts_its_duration_once_it_has_three_earlier_runs(workspace: Path, tmp_path: Path) -> None:

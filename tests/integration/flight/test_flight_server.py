@@ -130,6 +130,14 @@ def test_do_put_appends_replaces_and_merges_as_one_commit_each(lake, server):
             answers.read()
         _, after_replace = read(client, fl.FlightDescriptor.for_path("people"))
     assert ordered(after_replace).equals(lake_table(lake, "people")) and after_replace.num_rows == 2
+    lake.container.recorder().flush()
+    ledger = "SELECT links->>'direction' AS way, links->>'mode' AS mode, rows FROM hpdp_meta.executions "
+    ledger += "WHERE kind = 'transfer' AND subject = 'people' ORDER BY started"
+    transfers = hp.sql(ledger, format="arrow").to_pylist()
+    assert [t for t in transfers if t["way"] == "in"] == [
+        {"way": "in", "mode": mode, "rows": 2} for mode in ("append", "merge", "replace")
+    ]
+    assert [t["rows"] for t in transfers if t["way"] == "out"] == [5, 6, 2]  # each read, with its rows
 
 
 def test_a_refused_write_leaves_the_table_as_it_was(lake, server):
