@@ -125,10 +125,16 @@ def steps(values: Sequence[float], test: StepTest | None = None) -> list[Step]:
 def current_step(values: Sequence[float], test: StepTest | None = None) -> Step | None:
     """The latest upward step if the series still sits at its new level (its last points are nearer the new
     level than the old one); None when there is none or the series came back."""
+    test = test or StepTest()
     found = steps(values, test)
     if not found or not found[-1].up:
         return None
     last = found[-1]
+    while len(found) > 1 and found[-2].up and last.index - found[-2].index <= test.min_baseline:
+        # a step up on too short a new level is part of the one before: one slowdown from the older level
+        first = found[-2]
+        last = Step(first.index, first.before, last.after, max(first.z, last.z), first.baseline, last.seen)
+        found = found[:-1]
     recent = statistics.median(values[-min(3, len(values) - last.index) :])
     return last if math.log(recent / last.before) > math.log(last.after / last.before) / 2 else None
 
