@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hpdp.application.object_storage import ObjectStorage
 from hpdp.domain.errors import InvalidInputError, SnapshotsUnsupportedError
 from hpdp.domain.model import (
     OutputFormat,
@@ -368,12 +369,16 @@ class StoreOptions:
         url: str | None = None,
         data_path: Path | None = None,
         read_only: bool = False,
+        object_storage: ObjectStorage | None = None,
     ) -> None:
         self.home = home
         self.extension_dir = extension_dir
         self.url = url
         self.data_path = data_path
         self.read_only = read_only
+        self.object_storage = object_storage  # set: the data files live there instead of `data_path`
 
     def as_read_only(self) -> StoreOptions:
-        return StoreOptions(self.home, self.extension_dir, self.url, self.data_path, read_only=True)
+        return StoreOptions(
+            self.home, self.extension_dir, self.url, self.data_path, read_only=True, object_storage=self.object_storage
+        )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hpdp.application.clock import Clock, utcnow
+from hpdp.application.object_storage import ObjectStorage
 from hpdp.application.store_ports import AbstractStore, StoreOptions
 from hpdp.domain.errors import HpdpError, UnavailableError
 from hpdp.infrastructure.registries import Registries
@@ -45,7 +46,24 @@ def store_options(settings: Settings) -> StoreOptions:
         home=writable_home(settings.resolved_home()),
         extension_dir=settings.resolved_extension_dir(),
         url=settings.db_url,
-        data_path=settings.lake_data_path.expanduser().resolve() if settings.lake_data_path else None,
+        data_path=settings.resolved_lake_data_path(),
+        object_storage=object_storage(settings),
+    )
+
+
+def object_storage(settings: Settings) -> ObjectStorage | None:
+    """Where the lake's data files go when HPDP_LAKE_DATA_PATH is an s3:// URL."""
+    if not settings.lake_on_object_storage() or settings.lake_data_path is None:
+        return None
+    endpoint, use_ssl = settings.resolved_s3_endpoint()
+    return ObjectStorage(
+        url=settings.lake_data_path,
+        endpoint=endpoint,
+        region=settings.s3_region,
+        url_style=settings.resolved_s3_url_style(),
+        use_ssl=use_ssl,
+        key_id=settings.s3_key_id,
+        secret=settings.s3_secret.get_secret_value() if settings.s3_secret else None,
     )
 
 

@@ -7,12 +7,13 @@ variables ignored), on a plain pydantic model: pydantic-settings costs 80 ms at 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from hpdp.domain.errors import ConfigError
 
@@ -20,6 +21,7 @@ OUTPUT_FORMATS = ("polars", "pandas", "arrow")
 
 
 PREFIX = "HPDP_"
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 ENV_FILE = ".env"
 
 
@@ -29,7 +31,14 @@ class Settings(BaseModel):
     home: Path = Field(default=Path(".hpdp"), description="workspace folder")
     db_engine: str = Field(default="ducklake", description="store engine")
     db_url: str | None = Field(default=None, description="URL or path for engines that need one")
-    lake_data_path: Path | None = Field(default=None, description="DuckLake Parquet folder (shared storage)")
+    lake_data_path: str | None = Field(default=None, description="DuckLake Parquet folder or s3://bucket/prefix")
+    # the lake's data on S3-compatible object storage (HPDP_LAKE_DATA_PATH=s3://...)
+    s3_endpoint: str | None = Field(default=None, description="host:port or URL of the S3 server (default: AWS)")
+    s3_region: str = Field(default="us-east-1", description="S3 region")
+    s3_url_style: str | None = Field(default=None, description="path or vhost (default: path with an endpoint)")
+    s3_use_ssl: bool | None = Field(default=None, description="HTTPS to S3 (default: the endpoint URL's, else on)")
+    s3_key_id: str | None = Field(default=None, description="S3 access key id")
+    s3_secret: SecretStr | None = Field(default=None, description="S3 secret access key (never printed or logged)")
     processor_engine: str = Field(default="polars", description="dataframe engine")
     output_format: str = Field(default="polars", description="result type of hp.sql and hp.table")
     extension_dir: Path | None = Field(default=None, description="DuckDB extension folder")
@@ -82,6 +91,39 @@ class Settings(BaseModel):
     def _lower_names(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("lake_data_path")
+    @classmethod
+    def _data_path(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        scheme, found, rest = value.partition("://")
+        if not found:
+            return value
+        if scheme.lower() != "s3" or not _BUCKET.fullmatch(rest.split("/", 1)[0]):
+            raise ValueError("use a folder or s3://bucket/prefix (a bucket name: 3-63 of a-z 0-9 . -)")
+        return "s3://" + rest.rstrip("/") + "/"
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        value = (value or "").strip().rstrip("/")
+        if not value:
+            return None
+        scheme, found, rest = value.rpartition("://")
+        host, _, port = rest.rpartition(":") if ":" in rest else (rest, "", "0")
+        if (found and scheme.lower() not in ("http", "https")) or "/" in rest or not host or not port.isdigit():
+            raise ValueError("use host:port or http(s)://host:port")
+        return value
+
+    @field_validator("s3_url_style", mode="before")
+    @classmethod
+    def _url_style(cls, value: Any) -> Any:
+        value = value.strip().lower() if isinstance(value, str) else value
+        if value not in (None, "", "path", "vhost"):
+            raise ValueError("accepted values: path, vhost")
+        return value or None
+
     @field_validator("output_format")
     @classmethod
     def _format(cls, value: str) -> str:
@@ -106,6 +148,26 @@ class Settings(BaseModel):
         except OSError:
             return self.resolved_home() / "duckdb_extensions"
 
+    def resolved_lake_data_path(self) -> Path | None:
+        """The lake's local data folder (None: the default one, or object storage)."""
+        if self.lake_data_path is None or self.lake_on_object_storage():
+            return None
+        return Path(self.lake_data_path).expanduser().resolve()
+
+    def lake_on_object_storage(self) -> bool:
+        return (self.lake_data_path or "").startswith("s3://")
+
+    def resolved_s3_endpoint(self) -> tuple[str | None, bool]:
+        """host:port (None: the provider's) and whether to use HTTPS."""
+        if self.s3_endpoint is None:
+            return None, self.s3_use_ssl is not False
+        scheme, found, host = self.s3_endpoint.rpartition("://")
+        from_url = scheme.lower() == "https" if found else True
+        return host, from_url if self.s3_use_ssl is None else self.s3_use_ssl
+
+    def resolved_s3_url_style(self) -> str:
+        return self.s3_url_style or ("path" if self.s3_endpoint else "vhost")
+
     def resolved_events(self) -> str:
         """The event bus follows the queue unless set: workers on other hosts publish where the server reads."""
         return self.events or ("redis" if self.queue == "redis" else "local")
@@ -118,7 +180,9 @@ class Settings(BaseModel):
         out = {}
         for name, value in self.model_dump().items():
             text = "" if value is None else str(value)
-            if value is not None and ("url" in name or "secret" in name or "token" in name or "password" in name):
+            if isinstance(value, SecretStr):
+                text = "***"
+            elif value is not None and (name.endswith("url") or "secret" in name or "token" in name):
                 text = mask_secret(text)
             out[f"HPDP_{name.upper()}"] = text
         return out
@@ -153,7 +217,7 @@ def mask_secret(text: str) -> str:
         return "***"
     if parts.password:
         return text.replace(f":{parts.password}@", ":***@", 1)
-    if parts.scheme:
+    if parts.scheme and parts.netloc:
         return text
     return "***" if text else text
 
@@ -166,4 +230,5 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"
         message = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"HPDP_{field.upper()}={error.get('input')!r} is not valid: {message}.") from None
+        shown = "***" if "secret" in field or "token" in field else repr(error.get("input"))
+        raise ConfigError(f"HPDP_{field.upper()}={shown} is not valid: {message}.") from None

@@ -80,7 +80,7 @@ class DuckDBEngineStore(AbstractStore):
     def _read_only_option(self) -> str:
         return ", READ_ONLY" if self.options.read_only else ""
 
-    def _own_paths(self) -> list[Path]:
+    def _own_paths(self) -> list[Path | str]:
         """Files and folders the engine itself must still read when locked down."""
         return []
 

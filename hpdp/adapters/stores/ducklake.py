@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from hpdp.adapters.stores import extensions
+from hpdp.adapters.stores import extensions, object_storage
 from hpdp.adapters.stores.base import DuckDBEngineStore
 from hpdp.adapters.stores.postgres import libpq_dsn, probe
 from hpdp.adapters.stores.sql import CATALOG, literal
@@ -95,11 +95,15 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
         return f"ducklake:sqlite:{path}"
 
     def _data_path(self) -> str:
+        if self.options.object_storage is not None:
+            return self.options.object_storage.url
         path = self.options.data_path or self.options.home / "lake" / "data"
         path.mkdir(parents=True, exist_ok=True)
         return str(path) + "/"
 
     def _attach(self) -> None:
+        if self.options.object_storage is not None:
+            object_storage.connect(self._con, self.options.object_storage, self.options.extension_dir)
         self._location_sql = literal(self._location())
         self._options_sql = f"DATA_PATH {literal(self._data_path())}"
         self._con.execute(f"ATTACH {self._location_sql} AS {CATALOG} ({self._options_sql}{self._read_only_option()})")
@@ -109,9 +113,11 @@ class DuckLakeStore(DuckDBEngineStore, SupportsSnapshots, SupportsReadOnly):
     def read_only(self) -> DuckLakeStore:
         return self._reopen_read_only()  # type: ignore[return-value]
 
-    def _own_paths(self) -> list[Path]:
+    def _own_paths(self) -> list[Path | str]:
         catalog = getattr(self, "_catalog_file", None)
-        return [Path(self._data_path()), *([catalog.parent] if catalog is not None else [])]
+        storage = self.options.object_storage
+        data: list[Path | str] = [storage.url] if storage is not None else [Path(self._data_path())]
+        return [*data, *([catalog.parent] if catalog is not None else [])]
 
     def _set_default_options(self) -> None:
         """New lakes write LZ4 Parquet: smaller than snappy and about 10% faster to read back."""

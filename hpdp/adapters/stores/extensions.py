@@ -40,10 +40,13 @@ def load(con: duckdb.DuckDBPyConnection, name: str, extension_dir: Path) -> None
             import_extension(name, con=con)
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, own_paths: list[Path]) -> None:
-    """No file access beyond `own_paths`, no extensions to install or load, no setting to change."""
-    folders = [str(p) + "/" for p in own_paths if p.is_dir()]
-    files = [str(p) for p in own_paths if not p.is_dir()]
+def lock_down(con: duckdb.DuckDBPyConnection, own_paths: list[Path | str]) -> None:
+    """No file access beyond `own_paths` (local paths, or URL prefixes as text), no extensions to install or
+    load, no setting to change."""
+    urls = [p for p in own_paths if isinstance(p, str)]
+    local = [p for p in own_paths if isinstance(p, Path)]
+    folders = [*urls, *(str(p) + "/" for p in local if p.is_dir())]
+    files = [str(p) for p in local if not p.is_dir()]
     if folders:
         con.execute("SET allowed_directories = ?", [folders])
     if files:

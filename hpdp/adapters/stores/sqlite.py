@@ -27,5 +27,5 @@ class SQLiteStore(DuckDBEngineStore, SupportsReadOnly):
     def read_only(self) -> SQLiteStore:
         return self._reopen_read_only()  # type: ignore[return-value]
 
-    def _own_paths(self) -> list[Path]:
+    def _own_paths(self) -> list[Path | str]:
         return [self._path()]
