@@ -6,8 +6,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.s3_server import S3Server
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TESTS = Path(__file__).resolve().parent
@@ -69,6 +73,28 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
     yield pg_server_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(pg_server_url, autocommit=True) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server on a free loopback port (a dev dependency, so it always runs), stopped by its PID."""
+    from tests import s3_server as moto
+
+    server = moto.start(tmp_path_factory.mktemp("s3") / "moto.log")
+    yield server
+    moto.stop(server.process)
+
+
+@pytest.fixture
+def s3_lake(s3_server: S3Server) -> dict[str, str]:
+    """Settings that put a lake's data files in a fresh bucket of the test S3 server."""
+    return {
+        "lake_data_path": f"s3://{s3_server.new_bucket()}/lake",
+        "s3_endpoint": s3_server.endpoint,
+        "s3_use_ssl": "false",
+        "s3_key_id": s3_server.key_id,
+        "s3_secret": s3_server.secret,
+    }
 
 
 @pytest.fixture

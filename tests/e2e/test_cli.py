@@ -44,6 +44,8 @@ def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
 def test_the_same_cli_session_works_with_each_engine(case, cli_env, tmp_path, request):
     if case.needs_postgres:
         cli_env["HPDP_DB_URL"] = request.getfixturevalue("pg_url")
+    if case.object_storage:
+        cli_env.update({f"HPDP_{k.upper()}": v for k, v in request.getfixturevalue("s3_lake").items()})
     cli_env["HPDP_DB_ENGINE"] = case.name
     (tmp_path / "people.csv").write_text("id,name,score\n1,ada,1.5\n2,bob,2.5\n")
     (tmp_path / "more.json").write_text(

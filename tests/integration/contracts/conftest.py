@@ -28,10 +28,11 @@ def open_store(
 ) -> Iterator[Callable[[], AbstractStore]]:
     """Opens (and re-opens) the engine under test on one workspace; closes everything at the end."""
     url = request.getfixturevalue("pg_url") if case.needs_postgres else None
+    lake = request.getfixturevalue("s3_lake") if case.object_storage else {}
     opened: list[AbstractStore] = []
 
     def _open() -> AbstractStore:
-        settings = load_settings(home=workspace, db_engine=case.name, db_url=url)
+        settings = load_settings(home=workspace, db_engine=case.name, db_url=url, **lake)
         store = build_store(settings, Registries())
         opened.append(store)
         return store

@@ -13,6 +13,7 @@ class EngineCase:
     needs_postgres: bool = False
     persistent: bool = True
     snapshots: bool = False
+    object_storage: bool = False  # data files in a bucket of a real S3 server
     # Known gaps: test name -> reason. Run as strict xfails, so a fixed gap fails until removed.
     gaps: tuple[tuple[str, str], ...] = ()
 
@@ -20,6 +21,7 @@ class EngineCase:
 CASES = {
     "ducklake": EngineCase("ducklake", snapshots=True),
     "ducklake_pg": EngineCase("ducklake", needs_postgres=True, snapshots=True),
+    "ducklake_pg_s3": EngineCase("ducklake", needs_postgres=True, snapshots=True, object_storage=True),
     "duckdb": EngineCase("duckdb"),
     "sqlite": EngineCase(
         "sqlite",
