@@ -140,6 +140,14 @@ def test_config_prints_the_effective_settings_with_secrets_masked(cli_env, tmp_p
     assert "HPDP_DB_ENGINE=ducklake" in out and "postgresql://me:***@h/db" in out and "topsecret" not in out
 
 
+def test_config_never_prints_the_s3_secret_and_a_bad_s3_setting_is_one_line(cli_env, tmp_path):
+    env = {**cli_env, "HPDP_LAKE_DATA_PATH": "s3://lake/x", "HPDP_S3_SECRET": "s3-topsecret", "HPDP_S3_KEY_ID": "AKID"}
+    out = hpdp("config", env=env, cwd=tmp_path).stdout
+    assert "HPDP_S3_SECRET=***" in out and "HPDP_S3_KEY_ID=AKID" in out and "s3-topsecret" not in out
+    line = one_error_line(hpdp("config", env={**env, "HPDP_S3_URL_STYLE": "odd"}, cwd=tmp_path, check=False))
+    assert "HPDP_S3_URL_STYLE='odd' is not valid: accepted values: path, vhost." in line and "s3-topsecret" not in line
+
+
 def test_help_lists_the_commands(cli_env, tmp_path):
     out = hpdp("--help", env=cli_env, cwd=tmp_path).stdout
     for command in ("sql", "tables", "snapshots", "import", "config", "demo"):

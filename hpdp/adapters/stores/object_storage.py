@@ -61,9 +61,10 @@ def probe(endpoint: str) -> None:
 
 
 def check_access(con: duckdb.DuckDBPyConnection, storage: ObjectStorage) -> None:
-    """List the lake's prefix once: wrong credentials, a missing bucket or a wrong TLS setting show here."""
+    """One listing request: wrong credentials, a missing bucket or a wrong TLS setting show here. It asks for a
+    key prefix nothing uses, so a large lake is not listed at every opening."""
     try:
-        con.execute(f"SELECT count(*) FROM glob({literal(storage.url + '*')})").fetchall()
+        con.execute(f"SELECT count(*) FROM glob({literal(storage.url + '.hpdp-access-check*')})").fetchall()
     except duckdb.Error as exc:
         raise access_error(exc, storage) from None
 
