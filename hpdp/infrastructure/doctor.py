@@ -63,8 +63,9 @@ def _extensions(settings: Settings) -> Iterator[Check]:
         except Exception as exc:
             if name in OPTIONAL_EXTENSIONS:
                 yield Check(
-                    WARN, f"DuckDB extension {name} is not installed (only http(s)/S3 paths need it): "
-                    f"pip install duckdb-extension-{name}=={_pinned('duckdb')}."
+                    WARN,
+                    f"DuckDB extension {name} is not installed (only http(s)/S3 paths need it): "
+                    f"pip install duckdb-extension-{name}=={_pinned('duckdb')}.",
                 )
             else:
                 yield Check(FAIL, f"DuckDB extension {name} does not load ({first_line(exc)}): run make setup.")
@@ -73,7 +74,7 @@ def _extensions(settings: Settings) -> Iterator[Check]:
 
 
 def _ports(settings: Settings) -> Iterator[Check]:
-    from hpdp.infrastructure.platform import HOST, Port
+    from hpdp.infrastructure.platform import HOST, Port, taken_sentence
     from hpdp.infrastructure.probes import port_free
 
     ports = [
@@ -85,9 +86,7 @@ def _ports(settings: Settings) -> Iterator[Check]:
         if not port.number or port_free(HOST, port.number):
             yield Check(OK, f"Port {port.number} is free ({port.setting})")
         else:
-            yield Check(
-                FAIL, f"Port {port.number} is taken: set {port.setting} to a free port (or stop the program that holds it)."
-            )
+            yield Check(FAIL, taken_sentence(port))
 
 
 def _workspace(settings: Settings) -> Iterator[Check]:
@@ -204,4 +203,3 @@ CHECKS: tuple[Callable[[Settings], Iterator[Check]], ...] = (
 
 def exit_code(checks: list[Check]) -> int:
     return 1 if any(c.status == FAIL for c in checks) else 0
-

@@ -41,9 +41,12 @@ def parse_roles(only: str | None, queue: str) -> list[str]:
     wanted = [r.strip().lower() for r in only.split(",") if r.strip()]
     unknown = [r for r in wanted if r not in ROLES]
     if unknown or not wanted:
-        raise InvalidInputError(f"--only {only!r} names no known part; use a comma-separated list of {', '.join(ROLES)}.")
+        known = ", ".join(ROLES)
+        raise InvalidInputError(f"--only {only!r} names no known part; use a comma-separated list of {known}.")
     if "worker" in wanted and queue != "redis":
-        raise UnsupportedError("Workers serve the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL, or leave out worker.")
+        raise UnsupportedError(
+            "Workers serve the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL, or leave out worker."
+        )
     return [r for r in ROLES if r in wanted]
 
 
@@ -104,11 +107,11 @@ def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False) -> Pl
 
 def taken(ports: Iterable[Port]) -> list[str]:
     """One sentence for each port another program holds."""
-    return [
-        f"Port {p.number} is taken: set {p.setting} to a free port (or stop the program that holds it)."
-        for p in ports
-        if not port_free(HOST, p.number)
-    ]
+    return [taken_sentence(p) for p in ports if not port_free(HOST, p.number)]
+
+
+def taken_sentence(port: Port) -> str:
+    return f"Port {port.number} is taken: set {port.setting} to a free port (or stop the program that holds it)."
 
 
 def start_demo(settings: Settings, say: Callable[[str], None]) -> None:

@@ -99,7 +99,7 @@ def launch(spec: ChildSpec) -> ProcessChild:
         if WINDOWS
         else {"start_new_session": True}
     )
-    popen = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+    popen = subprocess.Popen(
         list(spec.command),
         env={**os.environ, **spec.env},
         stdin=subprocess.DEVNULL,

@@ -48,9 +48,11 @@ def up(
     stop = _stop_on_signals()
     with container(settings=settings, pool_size=0) as c:
         urls = dict(parts.urls)
-        supervisor = Supervisor(
-            parts.children, launch, say=_say, events=c.events(), report=lambda s: write_status(home, {**s, "urls": urls})
-        )
+
+        def report(status: dict[str, object]) -> None:
+            write_status(home, {**status, "urls": urls})
+
+        supervisor = Supervisor(parts.children, launch, say=_say, events=c.events(), report=report)
         supervisor.start()
         try:
             if not _wait_ready(supervisor, stop, settings.up_ready_timeout_s):
