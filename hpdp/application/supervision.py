@@ -112,6 +112,7 @@ class Supervisor:
         self.events = events or NullEventBus()
         self.report = report
         self.restarts: list[dict[str, object]] = []
+        self.stopping = False
 
     def start(self) -> None:
         for child in self.children:
@@ -132,6 +133,8 @@ class Supervisor:
 
     def check(self) -> None:
         """Schedule a restart for each child that ended; start each whose delay is over."""
+        if self.stopping:
+            return
         now = self.clock()
         changed = False
         for child in self.children:
@@ -164,6 +167,7 @@ class Supervisor:
     def stop(self, grace_s: float = 12.0, wait: Callable[[float], None] = time.sleep) -> list[str]:
         """Ask every child to stop, wait up to `grace_s` for each process tree to end, kill what remains.
         Returns the names of the children that had to be killed."""
+        self.stopping = True
         running = [c for c in self.children if c.process is not None]
         for child in running:
             child.restart_at = None

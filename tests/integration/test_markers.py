@@ -20,6 +20,7 @@ PLACES = {
         "tests/e2e/test_runs_cli.py",
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
+        "tests/e2e/test_up.py",
         "tests/e2e/test_insights_cli.py::test_a_notebook_that_got_30_percent_slower",
     ),
     "browser": (
@@ -28,7 +29,7 @@ PLACES = {
         "tests/e2e/jupyter/test_lab_explorer.py",
         "tests/e2e/serve/test_pages_browser.py",
     ),
-    "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py"),
+    "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py", "tests/e2e/test_up.py"),
 }
 
 

@@ -42,7 +42,7 @@ def up(
     parts = plan(settings, parse_roles(only, settings.queue), debug=debug)
     problems = taken(parts.ports)
     if problems:
-        raise PortUnavailableError(" ".join(problems))
+        raise PortUnavailableError(" ".join(problems), code="port_taken")  # the sentence names the setting
     home = settings.resolved_home()
     _rotate_logs(parts)
     stop = _stop_on_signals()

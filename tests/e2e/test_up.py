@@ -1,0 +1,143 @@
+"""`hpdp up` as a user runs it: every part answers, a killed part comes back, Ctrl-C leaves no process behind,
+a second start carries on; a taken port stops it before anything starts."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.e2e.runs_cli import env_for, hpdp, start, stop, wait_for
+
+READY = "Ctrl-C stops everything."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Platform:
+    def __init__(self, home: Path, log: Path) -> None:
+        self.ports = {"serve_port": free_port(), "flight_port": free_port(), "mlflow_ui_port": free_port()}
+        self.env = env_for(home, **{k: str(v) for k, v in self.ports.items()})
+        self.home, self.log = home, log
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.ports['serve_port']}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def up(self) -> subprocess.Popen[bytes]:
+        process = start(self.env, "up", "--no-demo", log=self.log)
+        self.started.append(process)
+        wait_for(lambda: READY in self.output() or process.poll() is not None, timeout=180)
+        assert process.poll() is None, self.output()
+        return process
+
+    def status(self) -> dict:
+        return httpx.get(f"{self.base}/api/v1/platform", timeout=30).json()
+
+    def cleanup(self) -> None:
+        """Whatever a failed test left running, killed with its whole tree."""
+        for process in self.started:
+            if process.poll() is None:
+                tree = psutil.Process(process.pid).children(recursive=True)
+                process.kill()
+                for child in tree:
+                    child.kill()
+                process.wait()
+
+
+@pytest.fixture
+def platform(workspace: Path, tmp_path: Path) -> Iterator[Platform]:
+    p = Platform(workspace, tmp_path / "up.out")
+    yield p
+    p.cleanup()
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=30).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_up_serves_everything_restarts_a_killed_part_and_stops_with_its_whole_tree(platform: Platform) -> None:
+    import pyarrow.flight as flight
+
+    process = platform.up()
+    out = platform.output()
+    for label in ("dashboards", "REST API", "GraphQL", "Flight", "MLflow UI", "logs"):
+        assert label in out
+    assert f"{platform.base}/" in out
+
+    assert answers(f"{platform.base}/")
+    assert answers(f"{platform.base}/api/v1/info")
+    client = flight.connect(f"grpc://127.0.0.1:{platform.ports['flight_port']}")
+    assert isinstance(list(client.list_flights()), list)
+    client.close()
+    assert answers(f"http://127.0.0.1:{platform.ports['mlflow_ui_port']}/")
+    status = platform.status()
+    assert status["running"] is True
+    assert {c["name"] for c in status["children"]} == {"scheduler", "serve", "mlflow"}
+
+    # a part that dies comes back, and its restart is told and shown
+    serve_pid = next(c["pid"] for c in status["children"] if c["name"] == "serve")
+    assert serve_pid in [c.pid for c in psutil.Process(process.pid).children()]
+    psutil.Process(serve_pid).kill()
+    wait_for(lambda: "serve exited (code " in platform.output(), timeout=120)
+    assert "; restarting in 1 s" in platform.output()
+    wait_for(lambda: answers(f"{platform.base}/api/v1/info"), timeout=180)
+    status = platform.status()
+    serve = next(c for c in status["children"] if c["name"] == "serve")
+    assert serve["pid"] != serve_pid and serve["restarts"] == 1 and serve["state"] == "running"
+    assert status["restarts"][0]["child"] == "serve"
+    assert not alive(serve_pid)
+
+    # Ctrl-C: every process of the tree ends
+    tree = [p.pid for p in psutil.Process(process.pid).children(recursive=True)]
+    assert len(tree) >= 3
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0, platform.output()
+    assert "hpdp up stopped." in platform.output()
+    assert [pid for pid in tree if alive(pid)] == []
+    assert "Traceback" not in platform.output()
+
+    # a second start carries on in the same workspace
+    second = platform.up()
+    assert answers(f"{platform.base}/api/v1/info")
+    stop(second, signal.SIGTERM, timeout=20)
+    assert second.returncode == 0
+
+
+def test_a_taken_port_is_one_sentence_naming_its_setting_and_nothing_starts(platform: Platform) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", platform.ports["serve_port"]))
+        holder.listen()
+        done = hpdp(platform.env, "up", "--no-demo", timeout=120)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"Error: Port {platform.ports['serve_port']} is taken: set HPDP_SERVE_PORT to a free port "
+        "(or stop the program that holds it)."
+    ]
+    assert not (platform.home / "logs").exists()
+    assert not (platform.home / "platform.json").exists()
