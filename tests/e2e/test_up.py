@@ -141,3 +141,22 @@ def test_a_taken_port_is_one_sentence_naming_its_setting_and_nothing_starts(plat
     ]
     assert not (platform.home / "logs").exists()
     assert not (platform.home / "platform.json").exists()
+
+
+def test_a_run_that_ctrl_c_interrupts_ends_failed_with_a_reason(platform: Platform, tmp_path: Path) -> None:
+    from hpdp.domain.runs import RunStatus
+    from tests.e2e.runs_cli import runs
+    from tests.notebook_factory import write_notebook
+
+    slow = write_notebook(tmp_path / "slow.ipynb", "seconds = 600\n", "import time\ntime.sleep(seconds)")
+    added = hpdp(platform.env, "schedule", "add", "slow", "--notebook", str(slow), "--cron", "* * * * * */2")
+    assert added.returncode == 0, added.stderr
+    process = start(platform.env, "up", "--only", "scheduler", "--no-demo", log=platform.log)
+    platform.started.append(process)
+    running = wait_for(lambda: runs(platform.home, status=RunStatus.RUNNING), timeout=180)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0, platform.output()
+    record = next(r for r in runs(platform.home) if r.id == running[0].id)
+    assert record.status is RunStatus.FAILED
+    assert record.reason
+    assert runs(platform.home, status=RunStatus.RUNNING) == []

@@ -55,19 +55,18 @@ def up(
         supervisor = Supervisor(parts.children, launch, say=_say, events=c.events(), report=report)
         supervisor.start()
         try:
-            if not _wait_ready(supervisor, stop, settings.up_ready_timeout_s):
-                return
-            _print_block(home, parts)
-            if not no_demo:
-                start_demo(settings, _say)
-            while not stop.wait(0.5):
-                supervisor.check()
+            if _wait_ready(supervisor, stop, settings.up_ready_timeout_s):
+                _print_block(home, parts)
+                if not no_demo:
+                    start_demo(settings, _say)
+                while not stop.wait(0.5):
+                    supervisor.check()
         finally:
             _say("Stopping every part ...")
             killed = supervisor.stop(GRACE_S)
             if killed:
                 _say(f"Killed what remained of: {', '.join(killed)}.")
-            _end_interrupted_runs(c)
+                _end_interrupted_runs(c)
     _say("hpdp up stopped.")
 
 
