@@ -74,8 +74,7 @@ def _extensions(settings: Settings) -> Iterator[Check]:
 
 
 def _ports(settings: Settings) -> Iterator[Check]:
-    from hpdp.infrastructure.platform import HOST, Port, taken_sentence
-    from hpdp.infrastructure.probes import port_free
+    from hpdp.infrastructure.probes import HOST, Port, port_free, taken_sentence
 
     ports = [
         Port("HPDP_SERVE_PORT", settings.serve_port),

@@ -6,7 +6,17 @@ import os
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+
+HOST = "127.0.0.1"  # where the platform's servers listen
+
+
+@dataclass(frozen=True)
+class Port:
+    setting: str  # the HPDP_ variable that changes it
+    number: int
 
 
 def http_answers(url: str, timeout_s: float = 2.0) -> bool:
@@ -46,3 +56,12 @@ def port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def taken(ports: Iterable[Port], host: str = HOST) -> list[str]:
+    """One sentence for each port another program holds."""
+    return [taken_sentence(p) for p in ports if not port_free(host, p.number)]
+
+
+def taken_sentence(port: Port) -> str:
+    return f"Port {port.number} is taken: set {port.setting} to a free port (or stop the program that holds it)."

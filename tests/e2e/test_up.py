@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.e2e.runs_cli import env_for, hpdp, start, stop, wait_for
+from tests.e2e.runs_cli import env_for, hpdp, redis_settings, start, stop, wait_for
 
 READY = "Ctrl-C stops everything."
 
@@ -38,8 +38,8 @@ class Platform:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def up(self) -> subprocess.Popen[bytes]:
-        process = start(self.env, "up", "--no-demo", log=self.log)
+    def up(self, *args: str) -> subprocess.Popen[bytes]:
+        process = start(self.env, "up", "--no-demo", *args, log=self.log)
         self.started.append(process)
         wait_for(lambda: READY in self.output() or process.poll() is not None, timeout=180)
         assert process.poll() is None, self.output()
@@ -160,3 +160,25 @@ def test_a_run_that_ctrl_c_interrupts_ends_failed_with_a_reason(platform: Platfo
     assert record.status is RunStatus.FAILED
     assert record.reason
     assert runs(platform.home, status=RunStatus.RUNNING) == []
+
+
+@pytest.fixture
+def redis_env(platform: Platform) -> dict[str, str]:
+    platform.env.update({f"HPDP_{k.upper()}": v for k, v in redis_settings().items()})
+    return platform.env
+
+
+def test_with_the_redis_queue_up_starts_workers_beside_the_scheduler(
+    platform: Platform, redis_env: dict[str, str]
+) -> None:
+    from hpdp.infrastructure.platform_status import read_status
+
+    process = platform.up("--only", "scheduler,worker")
+    status = read_status(platform.home)
+    assert [c["name"] for c in status["children"]] == ["scheduler", "worker-1"]
+    assert all(c["state"] == "running" for c in status["children"])
+    tree = [p.pid for p in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0, platform.output()
+    assert [pid for pid in tree if alive(pid)] == []
+    assert read_status(platform.home)["running"] is False

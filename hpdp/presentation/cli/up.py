@@ -18,7 +18,7 @@ from hpdp.presentation.cli.context import container
 if TYPE_CHECKING:
     from hpdp.application.supervision import Supervisor
     from hpdp.infrastructure.container import Container
-    from hpdp.infrastructure.platform import Plan
+    from hpdp.presentation.cli.platform_plan import Plan
 
 GRACE_S = 12.0  # asked to stop, a child has this long before its process tree is killed (all within 20 s)
 
@@ -32,10 +32,11 @@ def up(
     """Start the whole platform on 127.0.0.1 and keep it running: the scheduler (or Redis workers), the
     dashboards and APIs (`hpdp serve`) and the MLflow UI. A part that dies is restarted; Ctrl-C stops all."""
     from hpdp.application.supervision import Supervisor
-    from hpdp.infrastructure.platform import parse_roles, plan, start_demo, taken
     from hpdp.infrastructure.platform_status import write_status
+    from hpdp.infrastructure.probes import taken
     from hpdp.infrastructure.processes import launch
     from hpdp.infrastructure.settings import load_settings
+    from hpdp.presentation.cli.platform_plan import parse_roles, plan, start_demo
 
     settings = load_settings()
     debug = "--debug" in sys.argv

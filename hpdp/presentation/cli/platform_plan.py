@@ -1,5 +1,8 @@
 """What `hpdp up` starts: the scheduler (or Redis workers), `hpdp serve` and the MLflow UI, on loopback,
-from the workspace's settings: each child's command, environment, log file, readiness probe, ports and URLs."""
+from the workspace's settings: each child's command line, environment, log file, readiness probe, ports and URLs.
+
+Command lines name this CLI's own commands and flags, so the plan belongs to the CLI; the supervision rule
+(hpdp.application.supervision) and how processes start and stop (hpdp.infrastructure.processes) do not."""
 
 from __future__ import annotations
 
@@ -12,18 +15,11 @@ from pathlib import Path
 
 from hpdp.application.supervision import ChildSpec
 from hpdp.domain.errors import InvalidInputError, UnsupportedError
-from hpdp.infrastructure.probes import http_answers, log_says, port_free, tcp_open
+from hpdp.infrastructure.probes import HOST, Port, http_answers, log_says, tcp_open
 from hpdp.infrastructure.settings import Settings
 
-HOST = "127.0.0.1"
 ROLES = ("serve", "scheduler", "worker", "mlflow")
 Probe = Callable[[], bool] | str
-
-
-@dataclass(frozen=True)
-class Port:
-    setting: str  # the HPDP_ variable that changes it
-    number: int
 
 
 @dataclass
@@ -103,15 +99,6 @@ def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False) -> Pl
     if ui_url and "mlflow" in roles:
         out.urls.append(("MLflow UI", ui_url))
     return out
-
-
-def taken(ports: Iterable[Port]) -> list[str]:
-    """One sentence for each port another program holds."""
-    return [taken_sentence(p) for p in ports if not port_free(HOST, p.number)]
-
-
-def taken_sentence(port: Port) -> str:
-    return f"Port {port.number} is taken: set {port.setting} to a free port (or stop the program that holds it)."
 
 
 def start_demo(settings: Settings, say: Callable[[str], None]) -> None:
