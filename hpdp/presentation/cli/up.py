@@ -56,7 +56,7 @@ def up(
         supervisor = Supervisor(parts.children, launch, say=_say, events=c.events(), report=report)
         supervisor.start()
         try:
-            if _wait_ready(supervisor, stop, settings.up_ready_timeout_s):
+            if wait_ready(supervisor, stop, settings.up_ready_timeout_s):
                 _print_block(home, parts)
                 if not no_demo:
                     start_demo(settings, _say)
@@ -84,7 +84,7 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _wait_ready(supervisor: Supervisor, stop: threading.Event, timeout_s: float) -> bool:
+def wait_ready(supervisor: Supervisor, stop: threading.Event, timeout_s: float) -> bool:
     """Probe until every part answers; a part that ends first, or the timeout, is an error naming its log."""
     deadline = time.monotonic() + timeout_s
     while True:
