@@ -155,7 +155,8 @@ def test_a_run_that_ctrl_c_interrupts_ends_failed_with_a_reason(platform: Platfo
     platform.started.append(process)
     running = wait_for(lambda: runs(platform.home, status=RunStatus.RUNNING), timeout=180)
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=20) == 0, platform.output()
+    # ending the run's MLflow record may load MLflow once more after the kill: more room than the 20 s stop
+    assert process.wait(timeout=60) == 0, platform.output()
     record = next(r for r in runs(platform.home) if r.id == running[0].id)
     assert record.status is RunStatus.FAILED
     assert record.reason
