@@ -3,10 +3,13 @@ a second start carries on; a taken port stops it before anything starts."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
+import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -111,6 +114,11 @@ def test_up_serves_everything_restarts_a_killed_part_and_stops_with_its_whole_tr
     assert serve["pid"] != serve_pid and serve["restarts"] == 1 and serve["state"] == "running"
     assert status["restarts"][0]["child"] == "serve"
     assert not alive(serve_pid)
+    with closing(sqlite3.connect(platform.home / "events.sqlite")) as events:
+        published = [json.loads(body) for (body,) in events.execute("SELECT body FROM events")]
+    assert {"type": "platform.restarted", "child": "serve"}.items() <= next(
+        e for e in published if e["type"] == "platform.restarted"
+    ).items()
 
     # Ctrl-C: every process of the tree ends
     tree = [p.pid for p in psutil.Process(process.pid).children(recursive=True)]

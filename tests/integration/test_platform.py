@@ -66,3 +66,17 @@ def test_the_status_says_not_running_once_the_process_that_wrote_it_is_gone(tmp_
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=120)
     assert read_status(tmp_path)["running"] is False
+
+
+def test_the_overview_lists_the_parts_while_up_runs(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from hpdp.presentation.web.pages.overview import platform_rows
+
+    workspace = SimpleNamespace(settings=Settings(home=tmp_path))
+    assert platform_rows(workspace) == []
+    child = {"name": "serve", "pid": 7, "state": "running", "restarts": 2, "last_exit": -9, "log": "serve.log"}
+    write_status(tmp_path, {"running": True, "children": [child], "restarts": []})
+    assert platform_rows(workspace) == [
+        {"part": "serve", "state": "running", "pid": 7, "restarts": 2, "last exit code": -9, "log": "serve.log"}
+    ]
