@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
@@ -57,9 +58,8 @@ def build_app(replay: Replay) -> FastAPI:
         start = first + (page - 1) * per_page
         stop = min(start + per_page, horizon)
         more = stop < horizon
-        link = f"/flights?page={page + 1}&per_page={per_page}&upto={horizon}"
-        if since:
-            link += f"&since={since}"
+        query = {"page": page + 1, "per_page": per_page, "upto": horizon, **({"since": since} if since else {})}
+        link = f"/flights?{urlencode(query)}"
         return {
             "data": replay.flight_rows(start, stop),
             "total": horizon - first,
