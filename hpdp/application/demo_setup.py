@@ -22,7 +22,9 @@ INGEST_NOTEBOOK = "notebooks/ingest_source.ipynb"
 PROFILE_NOTEBOOK = "notebooks/profile_table.ipynb"
 EXPERIMENT_SPEC = "experiments/flight_delays.yaml"
 INGEST_SCHEDULE, PROFILE_SCHEDULE = "demo-ingest", "demo-profile"
-WEATHER_FIELDS = "origin year month day hour temp dewp humid wind_dir wind_speed wind_gust precip pressure visib time_hour"
+WEATHER_FIELDS = (
+    "origin year month day hour temp dewp humid wind_dir wind_speed wind_gust precip pressure visib time_hour"
+)
 
 
 def demo_sources(api_url: str) -> dict[str, dict[str, Any]]:

