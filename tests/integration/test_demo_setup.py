@@ -15,7 +15,8 @@ API = "http://127.0.0.1:18090"
 
 
 def files(home: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*")) if p.suffix in (".yaml", ".ipynb")}
+    kept = (".yaml", ".ipynb")
+    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*")) if p.suffix in kept}
 
 
 def schedules(home: Path) -> dict[str, tuple[str, str, dict]]:
