@@ -86,10 +86,7 @@ class DemoPlan:
     def lines(self) -> list[str]:
         if not self.seeded:
             return [f"Demo not set up: {self.home} {self.left_alone}."]
-        lines = [f"Demo set up in {self.home}:", *(f"  {item}" for item in self.created)]
-        if self.experiment is not None:
-            lines.append(f"  run the experiment with: hpdp experiment run {self.experiment}")
-        return lines
+        return [f"Demo set up in {self.home}:", *(f"  {item}" for item in self.created)]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -163,7 +160,7 @@ class DemoSetup:
     def _write_catalog(self, sources: dict[str, dict[str, Any]]) -> None:
         import yaml
 
-        header = "# The demo API's sources (written by the first start); `hpdp ingest demo_flights` loads one.\n"
+        header = "# The demo API's sources, written on the first start of this workspace.\n"
         self.catalog_file.parent.mkdir(parents=True, exist_ok=True)
         partial = self.catalog_file.with_suffix(".yaml.partial")
         partial.write_text(header + yaml.safe_dump({"sources": sources}, sort_keys=False, width=1000))

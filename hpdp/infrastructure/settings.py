@@ -62,7 +62,7 @@ class Settings(BaseModel):
     serve_port: int = Field(default=8080, ge=0, le=65535, description="port of the dashboards and APIs")
     serve_token: str | None = Field(default=None, description="bearer token every endpoint asks for when set")
     flight_port: int = Field(default=8815, ge=0, le=65535, description="port of the Arrow Flight endpoint")
-    demo_api_port: int = Field(default=8090, ge=0, le=65535, description="port of `hpdp demo-api` (loopback only)")
+    demo_api_port: int = Field(default=8090, ge=0, le=65535, description="port of the demo API (loopback only)")
     serve_cors_origins: str | None = Field(default=None, description="origins (comma-separated) browsers may call from")
     transfer: str = Field(default="flight", description="how hpdp.connect moves rows: flight or json")
     query_max_rows: int = Field(default=100_000, ge=1, description="rows one API query returns at most")

@@ -48,7 +48,7 @@ def test_an_empty_workspace_gets_sources_notebooks_schedules_and_an_experiment(w
     spec = load_spec(plan.experiment)
     assert spec.grid == {"engine": ["polars", "pandas"]}
     assert set(spec.grid) | set(spec.fixed) <= set(declared_parameters(load_notebook(spec.notebook)))
-    assert "hpdp experiment run" in str(plan)
+    assert str(plan.experiment) in str(plan)
 
 
 def test_seeding_twice_changes_nothing(workspace: Path) -> None:
