@@ -66,6 +66,7 @@ class Settings(BaseModel):
     scheduler_pool: int = Field(default=1, ge=0, description="warm kernels of the scheduler started by hpdp up")
     up_workers: int = Field(default=1, ge=1, description="Redis workers started by hpdp up when HPDP_QUEUE=redis")
     up_ready_timeout_s: float = Field(default=120.0, gt=0, description="hpdp up's wait for every part")
+    demo_api_port: int = Field(default=8090, ge=0, le=65535, description="port of the demo API (loopback only)")
     serve_cors_origins: str | None = Field(default=None, description="origins (comma-separated) browsers may call from")
     transfer: str = Field(default="flight", description="how hpdp.connect moves rows: flight or json")
     query_max_rows: int = Field(default=100_000, ge=1, description="rows one API query returns at most")

@@ -18,6 +18,7 @@ PLACES = {
         "tests/e2e/jupyter/",
         "tests/e2e/serve/test_api_run_events.py",
         "tests/e2e/test_runs_cli.py",
+        "tests/e2e/test_demo_cli.py",
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
         "tests/e2e/test_up.py",
