@@ -30,6 +30,7 @@ def free_port() -> int:
 class Platform:
     def __init__(self, home: Path, log: Path) -> None:
         self.ports = {"serve_port": free_port(), "flight_port": free_port(), "mlflow_ui_port": free_port()}
+        self.ports["demo_api_port"] = free_port()
         self.env = env_for(home, **{k: str(v) for k, v in self.ports.items()})
         self.home, self.log = home, log
         self.started: list[subprocess.Popen[bytes]] = []
@@ -41,8 +42,8 @@ class Platform:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def up(self, *args: str) -> subprocess.Popen[bytes]:
-        process = start(self.env, "up", "--no-demo", *args, log=self.log)
+    def up(self, *args: str, demo: bool = False) -> subprocess.Popen[bytes]:
+        process = start(self.env, "up", *([] if demo else ["--no-demo"]), *args, log=self.log)
         self.started.append(process)
         wait_for(lambda: READY in self.output() or process.poll() is not None, timeout=180)
         assert process.poll() is None, self.output()
@@ -191,3 +192,31 @@ def test_with_the_redis_queue_up_starts_workers_beside_the_scheduler(
     assert process.wait(timeout=20) == 0, platform.output()
     assert [pid for pid in tree if alive(pid)] == []
     assert read_status(platform.home)["running"] is False
+
+
+def test_a_first_start_seeds_the_demo_loads_it_and_its_schedule_runs_and_a_restart_keeps_it(
+    platform: Platform,
+) -> None:
+    process = platform.up(demo=True)
+    demo_url = f"http://127.0.0.1:{platform.ports['demo_api_port']}"
+    assert "Demo set up in" in platform.output() and f"{demo_url}/flights" in platform.output()
+    wait_for(lambda: "rows from demo_weather" in platform.output() or process.poll() is not None, timeout=120)
+    assert "Demo: loaded " in platform.output() and " rows from demo_flights." in platform.output()
+    tables = {t["name"] for t in httpx.get(f"{platform.base}/api/v1/tables", timeout=30).json()}
+    assert {"flights", "weather"} <= tables
+    schedules = {s["name"] for s in httpx.get(f"{platform.base}/api/v1/schedules", timeout=30).json()}
+    assert {"demo-ingest", "demo-profile"} <= schedules
+
+    def finished_demo_run() -> bool:
+        runs = httpx.get(f"{platform.base}/api/v1/runs", params={"schedule": "demo-ingest"}, timeout=30).json()
+        return any(r["status"] == "finished" for r in runs)
+
+    wait_for(finished_demo_run, timeout=240)  # the ingest schedule fires at the next minute
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) == 0, platform.output()
+
+    second = platform.up(demo=True)  # the seeded workspace keeps its demo API; nothing is seeded again
+    assert "Demo set up" not in platform.output() and f"{demo_url}/flights" in platform.output()
+    assert answers(f"{demo_url}/flights?per_page=1")
+    stop(second, signal.SIGTERM, timeout=20)
+    assert second.returncode == 0

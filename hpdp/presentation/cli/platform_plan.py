@@ -19,6 +19,7 @@ from hpdp.infrastructure.probes import HOST, Port, http_answers, log_says, tcp_o
 from hpdp.infrastructure.settings import Settings
 
 ROLES = ("serve", "scheduler", "worker", "mlflow")
+DEMO = "demo-api"
 Probe = Callable[[], bool] | str
 
 
@@ -28,6 +29,14 @@ class Plan:
     ports: list[Port] = field(default_factory=list)
     urls: list[tuple[str, str]] = field(default_factory=list)
     logs: Path | None = None
+    demo_url: str | None = None  # the demo API's base URL when the demo runs
+
+    def without_demo(self) -> None:
+        """Leave the demo API out (a workspace with data of its own is not seeded)."""
+        self.children = [c for c in self.children if c.name != DEMO]
+        self.ports = [p for p in self.ports if p.setting != "HPDP_DEMO_API_PORT"]
+        self.urls = [u for u in self.urls if u[0] != "demo API"]
+        self.demo_url = None
 
 
 def parse_roles(only: str | None, queue: str) -> list[str]:
@@ -46,8 +55,9 @@ def parse_roles(only: str | None, queue: str) -> list[str]:
     return [r for r in ROLES if r in wanted]
 
 
-def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False) -> Plan:
-    """Children and URLs for `roles` (port 0 in a setting: a free port picked now)."""
+def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False, demo: bool = False) -> Plan:
+    """Children and URLs for `roles` (port 0 in a setting: a free port picked now), and with `demo` the demo
+    API that the demo's sources load from."""
     roles = list(roles)
     home = settings.resolved_home()
     logs = None if debug else home / "logs"
@@ -98,15 +108,31 @@ def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False) -> Pl
         out.ports.append(Port("HPDP_MLFLOW_UI_PORT", ui_port))
     if ui_url and "mlflow" in roles:
         out.urls.append(("MLflow UI", ui_url))
+    if demo:
+        port = _pick(settings.demo_api_port)
+        out.demo_url = f"http://{HOST}:{port}"
+        probe = partial(http_answers, f"{out.demo_url}/flights?per_page=1")
+        child(DEMO, [*hpdp, "demo-api", "--port", str(port)], probe)
+        out.ports.append(Port("HPDP_DEMO_API_PORT", port))
+        out.urls.append(("demo API", f"{out.demo_url}/flights"))
     return out
 
 
-def start_demo(settings: Settings, say: Callable[[str], None]) -> None:
-    """The seam for the demo that `hpdp up` starts once every part answers (left out with `--no-demo`).
+def demo_wanted(settings: Settings) -> bool:
+    """Whether the demo API runs: on a first start (seeding then checks that the workspace is empty), and on
+    every start of a workspace whose sources catalog loads from it."""
+    import yaml
 
-    It does nothing yet; the demo will load its data and schedules into the workspace of `settings` here and
-    report what it did through `say`, one line at a time.
-    """
+    from hpdp.application.demo_setup import demo_sources
+
+    catalog = settings.resolved_sources_file()
+    if not catalog.exists():
+        return True
+    try:
+        entries = (yaml.safe_load(catalog.read_text(encoding="utf-8")) or {}).get("sources") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return False
+    return bool(set(demo_sources("http://demo")) & set(entries))
 
 
 def _pick(port: int) -> int:

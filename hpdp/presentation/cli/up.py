@@ -16,6 +16,7 @@ from hpdp.domain.errors import PortUnavailableError, UnavailableError
 from hpdp.presentation.cli.context import container
 
 if TYPE_CHECKING:
+    from hpdp.application.demo_setup import DemoPlan
     from hpdp.application.supervision import Supervisor
     from hpdp.infrastructure.container import Container
     from hpdp.presentation.cli.platform_plan import Plan
@@ -36,11 +37,11 @@ def up(
     from hpdp.infrastructure.probes import taken
     from hpdp.infrastructure.processes import launch
     from hpdp.infrastructure.settings import load_settings
-    from hpdp.presentation.cli.platform_plan import parse_roles, plan, start_demo
+    from hpdp.presentation.cli.platform_plan import demo_wanted, parse_roles, plan
 
     settings = load_settings()
     debug = "--debug" in sys.argv
-    parts = plan(settings, parse_roles(only, settings.queue), debug=debug)
+    parts = plan(settings, parse_roles(only, settings.queue), debug=debug, demo=not no_demo and demo_wanted(settings))
     problems = taken(parts.ports)
     if problems:
         raise PortUnavailableError(" ".join(problems), code="port_taken")  # the sentence names the setting
@@ -48,6 +49,7 @@ def up(
     _rotate_logs(parts)
     stop = _stop_on_signals()
     with container(settings=settings, pool_size=0) as c:
+        seeded = _seed_demo(c, parts)
         urls = dict(parts.urls)
 
         def report(status: dict[str, object]) -> None:
@@ -58,8 +60,8 @@ def up(
         try:
             if wait_ready(supervisor, stop, settings.up_ready_timeout_s):
                 _print_block(home, parts)
-                if not no_demo:
-                    start_demo(settings, _say)
+                if seeded is not None:
+                    _first_loads(c, seeded)
                 while not stop.wait(0.5):
                     supervisor.check()
         finally:
@@ -69,6 +71,36 @@ def up(
                 _say(f"Killed what remained of: {', '.join(killed)}.")
                 _end_interrupted_runs(c)
     _say("hpdp up stopped.")
+
+
+def _seed_demo(c: Container, parts: Plan) -> DemoPlan | None:
+    """Seed the demo on a first start (its sources, notebooks, schedules and an experiment), before the
+    scheduler starts; a workspace with data of its own is left alone and the demo API left out."""
+    if parts.demo_url is None or c.settings.resolved_sources_file().exists():
+        return None  # no demo, or a demo workspace seeded before
+    from hpdp.infrastructure.demo import demo_setup
+
+    seeded = demo_setup(c).seed(parts.demo_url)
+    for line in seeded.lines():
+        _say(line)
+    if not seeded.seeded:
+        parts.without_demo()
+        return None
+    return seeded
+
+
+def _first_loads(c: Container, seeded: DemoPlan) -> None:
+    """The demo's first loads now, so data is there before the first schedule fires."""
+    from hpdp.domain.errors import HpdpError
+
+    for name in ("demo_flights", "demo_weather"):
+        try:
+            result = c.ingestion().ingest(name)
+            _say(f"Demo: loaded {result.rows} rows from {name}.")
+        except HpdpError as exc:
+            _say(f"Demo: {name} did not load: {exc}")
+    if seeded.experiment is not None:
+        _say(f"Demo: `hpdp experiment run {seeded.experiment}` runs an experiment grid on them.")
 
 
 def _say(line: str) -> None:
