@@ -239,7 +239,8 @@ class IngestionService:
             batch.write(LOADS, _history_row(record), WriteMode.APPEND)
         measure.add("commit", time.perf_counter() - commit_t0)
         if self._recorder is not None:
-            measure.config["columns"] = column_profile(fitted.data)
+            loaded = fitted.data
+            measure.later["columns"] = lambda: column_profile(loaded)
         return replace(record, snapshot=self._committed_snapshot(load_id))
 
     def _advance(self, spec: SourceSpec, last: Any, data: pa.Table) -> Any:

@@ -53,7 +53,15 @@ def test_a_small_gradual_drift_is_not_a_regression():
 def test_a_large_gradual_drift_is_reported_as_a_step_once_it_is_clear():
     values = [10 * (1 + 0.02 * i) for i in range(40)]  # +80% over 40 points
     step = current_step(values)
-    assert step is not None and step.up and step.index > 8
+    assert step is not None and step.up and step.index >= 8  # a baseline of 8 points comes first
+    assert step.relative > 0.3  # steps up in quick succession are one slowdown from the older level
+
+
+def test_two_steps_up_in_quick_succession_are_one_slowdown_from_the_first():
+    values = durations(6, baseline=20, noise=0.03, step=0.3, after=6)  # 20 runs at 10 s, then 6 at 13 s
+    values += durations(7, baseline=0, level=20.0, noise=0.03, after=8)  # then 8 at 20 s
+    step = current_step(values)
+    assert step is not None and step.index == 20 and step.after / step.before > 1.8  # 10 s to 20 s
 
 
 def test_a_series_that_comes_back_to_its_level_has_no_current_step():
