@@ -27,12 +27,12 @@ run: setup
 	$(BIN)/hpdp up
 
 lint: setup
-	$(BIN)/ruff check hpdp tests benchmarks
-	$(BIN)/ruff format --check hpdp tests benchmarks
+	$(BIN)/ruff check hpdp tests benchmarks examples
+	$(BIN)/ruff format --check hpdp tests benchmarks examples
 	$(BIN)/lint-imports
 
 test: setup
-	$(BIN)/ruff check hpdp tests benchmarks
+	$(BIN)/ruff check hpdp tests benchmarks examples
 	.ci/with-servers $(BIN)/python -m pytest -n 2 -q --durations=25 tests
 
 # The inner loop: unit tests and the integration tests that need no server (database, queue, test API or
