@@ -4,6 +4,7 @@ its entry point and chosen by a setting alone."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,17 +22,13 @@ PLUGIN = Path(__file__).parents[2] / "examples" / "plugin"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The plugin installed into a folder of its own (its dist-info carries the entry points)."""
+    """The plugin installed into a folder of its own (its dist-info carries the entry points), built from a
+    copy so that the build leaves nothing in the checkout."""
     target = tmp_path_factory.mktemp("plugin-site")
-    build = tmp_path_factory.mktemp("plugin-build")
-    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
-    done = subprocess.run(
-        [*pip, "--target", str(target), str(PLUGIN)],
-        capture_output=True,
-        text=True,
-        cwd=build,
-        timeout=300,
-    )
+    source = tmp_path_factory.mktemp("plugin-source") / "plugin"
+    shutil.copytree(PLUGIN, source, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile"]
+    done = subprocess.run([*pip, "--target", str(target), str(source)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert list(target.glob("hpdp_example_plugin-*.dist-info/entry_points.txt"))
     yield target

@@ -22,6 +22,7 @@ PLACES = {
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
         "tests/e2e/test_up.py",
+        "tests/e2e/test_plugin.py::test_a_queue_and_a_tracker",
         "tests/e2e/test_insights_cli.py::test_a_notebook_that_got_30_percent_slower",
     ),
     "browser": (
