@@ -1,4 +1,4 @@
-# hpdp: `make run` runs the main job on the embedded defaults; `make test` runs every test tier.
+# hpdp: `make run` starts the platform on the embedded defaults; `make test` runs every test tier.
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -22,16 +22,17 @@ $(STAMP): pyproject.toml
 	ln -sfn $(CURDIR)/$(LABEXT) $(VENV)/share/jupyter/labextensions/hpdp-sql
 	touch $(STAMP)
 
+# The whole platform in the foreground (scheduler, dashboards and APIs, MLflow UI); Ctrl-C stops it.
 run: setup
-	$(BIN)/hpdp demo
+	$(BIN)/hpdp up
 
 lint: setup
-	$(BIN)/ruff check hpdp tests benchmarks
-	$(BIN)/ruff format --check hpdp tests benchmarks
+	$(BIN)/ruff check hpdp tests benchmarks examples
+	$(BIN)/ruff format --check hpdp tests benchmarks examples
 	$(BIN)/lint-imports
 
 test: setup
-	$(BIN)/ruff check hpdp tests benchmarks
+	$(BIN)/ruff check hpdp tests benchmarks examples
 	.ci/with-servers $(BIN)/python -m pytest -n 2 -q --durations=25 tests
 
 # The inner loop: unit tests and the integration tests that need no server (database, queue, test API or

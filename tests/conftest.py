@@ -28,8 +28,10 @@ MARKED_PLACES = {
     "integration/flight": ("flight",),
     "e2e/test_flight_cli.py": ("flight",),
     "e2e/test_runs_cli.py": ("kernel",),
+    "e2e/test_demo_cli.py": ("kernel",),
     "e2e/test_run_output.py": ("kernel",),
     "e2e/test_wheel.py": ("kernel",),
+    "e2e/test_up.py": ("kernel", "flight"),
 }
 # Fixtures that need a server started by `.ci/with-servers`.
 SERVER_FIXTURES = {"pg_url": "postgres", "pg_server_url": "postgres", "redis_env": "redis_queue"}

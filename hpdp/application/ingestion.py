@@ -239,8 +239,7 @@ class IngestionService:
             batch.write(LOADS, _history_row(record), WriteMode.APPEND)
         measure.add("commit", time.perf_counter() - commit_t0)
         if self._recorder is not None:
-            loaded = fitted.data
-            measure.later["columns"] = lambda: column_profile(loaded)
+            measure.config["columns"] = column_profile(fitted.data)
         return replace(record, snapshot=self._committed_snapshot(load_id))
 
     def _advance(self, spec: SourceSpec, last: Any, data: pa.Table) -> Any:

@@ -35,22 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-Later = dict[str, Callable[[], Any]]  # configuration entries the writer computes: name -> how
-
-
-def _completed(execution: TaskExecution, later: Later) -> TaskExecution:
-    """The execution with its `later` entries computed; one that fails is left out (and logged)."""
-    if not later:
-        return execution
-    extra = {}
-    for name, compute in later.items():
-        try:
-            extra[name] = compute()
-        except Exception:
-            log.exception("%s of execution %s could not be computed", name, execution.id)
-    return execution.but(config={**execution.config, **extra})
-
-
 def process_usage() -> tuple[float, int | None]:
     """CPU seconds of this process so far, and its peak resident memory in bytes (None when unknown)."""
     cpu = time.process_time()
@@ -81,7 +65,6 @@ class Measure:
     config: dict[str, Any] = field(default_factory=dict)
     cpu_s: float | None = None  # set when the work ran elsewhere (a kernel): else this process's CPU
     peak_rss: int | None = None
-    later: Later = field(default_factory=dict)  # configuration the writer computes, off the task's path
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -120,21 +103,20 @@ class Recorder:
         self.background = background
         self._clock = clock
         self._chance = chance
-        self._pending: list[tuple[TaskExecution, Later]] = []
+        self._pending: list[TaskExecution] = []
         self._busy = False
         self._closed = False
         self._wake = threading.Condition()
         self._writer: threading.Thread | None = None
 
     # -- any task -------------------------------------------------------------------------------------------
-    def record(self, execution: TaskExecution, later: Later | None = None) -> None:
-        """Record one execution and refresh its subject's findings; failures are logged, never raised.
-        `later`: configuration entries whose computing the writer does, so the task does not wait for them."""
+    def record(self, execution: TaskExecution) -> None:
+        """Record one execution and refresh its subject's findings; failures are logged, never raised."""
         if not self.background:
-            self._write([(execution, later or {})])
+            self._write([execution])
             return
         with self._wake:
-            self._pending.append((execution, later or {}))
+            self._pending.append(execution)
             if self._writer is None:
                 self._writer = threading.Thread(target=self._drain, name="hpdp-ledger", daemon=True)
                 self._writer.start()
@@ -155,8 +137,7 @@ class Recorder:
                     self._busy = False
                     self._wake.notify_all()
 
-    def _write(self, pending: list[tuple[TaskExecution, Later]]) -> None:
-        batch = [_completed(execution, later) for execution, later in pending]
+    def _write(self, batch: list[TaskExecution]) -> None:
         try:
             self.ledger.record_many(batch)
         except Exception:
@@ -259,8 +240,7 @@ class Recorder:
                     parameters=parameters,
                     error=error,
                     execution_id=execution_id,
-                ),
-                measure.later,
+                )
             )
 
     # -- transfers ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ EVENT_TYPES = (
     "schedule.changed",
     "snapshot.created",
     "insights.changed",
+    "platform.restarted",
 )
 
 

@@ -116,16 +116,17 @@ class Container:
         return self
 
     def close(self) -> None:
-        """Close what was built: the workbench (with its store), the run service (with its run log)."""
+        """Close what was built: the run service first (runs in progress end, and their executions reach the
+        recorder while the store is open), then the recorder, the workbench (with its store)."""
+        if self._runs.built:
+            self._runs.get().close()
+        elif self._run_log.built:
+            self._run_log.get().close()
         if self._feed.built:
             self._feed.get().close()
         self._close_recorder()
         if self._queries.built:
             self._queries.get().close()
-        if self._runs.built:
-            self._runs.get().close()
-        elif self._run_log.built:
-            self._run_log.get().close()
         if self._workbench.built:
             self._workbench.get().close()
         elif self._store.built:

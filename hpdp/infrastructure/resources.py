@@ -49,3 +49,14 @@ def copy_examples(target: Path) -> list[Path]:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(examples_dir() / name, target / name)
     return [target / n for n in names]
+
+
+def demo_files() -> dict[str, Path]:
+    """The files the first-start demo copies into a workspace: workspace path -> shipped file."""
+    demo = root() / "demo"
+    return {
+        "notebooks/ingest_source.ipynb": demo / "notebooks" / "ingest_source.ipynb",
+        "notebooks/profile_table.ipynb": examples_dir() / "notebooks" / "profile_table.ipynb",
+        "notebooks/flight_delays.ipynb": demo / "notebooks" / "flight_delays.ipynb",
+        "experiments/flight_delays.yaml": demo / "experiments" / "flight_delays.yaml",
+    }

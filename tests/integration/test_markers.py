@@ -18,8 +18,11 @@ PLACES = {
         "tests/e2e/jupyter/",
         "tests/e2e/serve/test_api_run_events.py",
         "tests/e2e/test_runs_cli.py",
+        "tests/e2e/test_demo_cli.py",
         "tests/e2e/test_run_output.py",
         "tests/e2e/test_wheel.py",
+        "tests/e2e/test_up.py",
+        "tests/e2e/test_plugin.py::test_a_queue_and_a_tracker",
         "tests/e2e/test_insights_cli.py::test_a_notebook_that_got_30_percent_slower",
     ),
     "browser": (
@@ -28,7 +31,7 @@ PLACES = {
         "tests/e2e/jupyter/test_lab_explorer.py",
         "tests/e2e/serve/test_pages_browser.py",
     ),
-    "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py"),
+    "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py", "tests/e2e/test_up.py"),
 }
 
 

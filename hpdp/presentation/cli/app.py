@@ -133,7 +133,7 @@ def demo() -> None:
         run_demo(hp)
 
 
-from hpdp.presentation.cli import flight, ingest, jupyter, quality, runs, serve  # noqa: E402
+from hpdp.presentation.cli import demo_api, doctor, flight, ingest, jupyter, quality, runs, serve, up  # noqa: E402
 from hpdp.presentation.cli.advise import advise_app  # noqa: E402
 from hpdp.presentation.cli.experiments import experiment_app  # noqa: E402
 from hpdp.presentation.cli.insights import insights_app  # noqa: E402
@@ -144,7 +144,10 @@ ingest.register(app)
 runs.register(app)
 flight.register(app)
 serve.register(app)
+up.register(app)
+doctor.register(app)
 quality.register(app)
+demo_api.register(app)
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(insights_app, name="insights")

@@ -11,11 +11,11 @@ from typing import Any
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Run an ASGI app in uvicorn; yields its base URL."""
+def serve_asgi(app: Any, ws: str = "none") -> Iterator[str]:
+    """Run an ASGI app in uvicorn (WebSockets only with a `ws` implementation); yields its base URL."""
     import uvicorn
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws="none")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws=ws)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -66,6 +66,26 @@ def schedule_rows(container: Any) -> list[dict[str, Any]]:
     ]
 
 
+def platform_rows(container: Any) -> list[dict[str, Any]]:
+    """The parts `hpdp up` runs (none when it does not run), with their restarts."""
+    from hpdp.infrastructure.platform_status import read_status
+
+    status = read_status(container.settings.resolved_home())
+    if not status.get("running"):
+        return []
+    return [
+        {
+            "part": child["name"],
+            "state": child["state"],
+            "pid": child["pid"],
+            "restarts": child["restarts"],
+            "last exit code": child["last_exit"],
+            "log": child["log"] or "",
+        }
+        for child in status.get("children", [])
+    ]
+
+
 def timeline(rows: list[dict[str, Any]]) -> Any:
     if not rows:
         return pn.pane.Markdown("This store keeps no snapshots (DuckLake does).")
@@ -84,6 +104,7 @@ def page(container: Any) -> pn.template.BaseTemplate:
         "Latest loads": (load_rows, records_table([])),
         "Latest runs": (run_rows, records_table([])),
         "Schedules": (schedule_rows, records_table([])),
+        "Platform (hpdp up)": (platform_rows, records_table([])),
     }
     chart = pn.Column(pn.pane.Markdown(""), sizing_mode="stretch_width")
 
@@ -104,7 +125,7 @@ def page(container: Any) -> pn.template.BaseTemplate:
             notice.clear()
 
     refresh()
-    Live(container, {"load", "run", "schedule", "snapshot"}, refresh)
+    Live(container, {"load", "run", "schedule", "snapshot", "platform"}, refresh)
     blocks = [pn.Column(f"### {name}", table, sizing_mode="stretch_width") for name, (_, table) in sections.items()]
     return frame(
         "/",

@@ -13,9 +13,19 @@ PREFIX = "/api/v1"
 def router() -> APIRouter:
     from fastapi import APIRouter
 
-    from hpdp.presentation.web.rest import experiments, info, insights, runs, schedules, sources, sql, tables
+    from hpdp.presentation.web.rest import (
+        experiments,
+        info,
+        insights,
+        platform,
+        runs,
+        schedules,
+        sources,
+        sql,
+        tables,
+    )
 
     api = APIRouter(prefix=PREFIX)
-    for module in (info, tables, sql, sources, runs, schedules, experiments, insights):
+    for module in (info, platform, tables, sql, sources, runs, schedules, experiments, insights):
         api.include_router(module.router)
     return api

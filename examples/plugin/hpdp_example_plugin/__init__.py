@@ -1,0 +1,1 @@
+"""Worked examples of hpdp adapters, one per port group, registered through entry points (see pyproject.toml)."""

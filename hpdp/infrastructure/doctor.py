@@ -1,0 +1,204 @@
+"""`hpdp doctor`'s checks: each says what it found, and what to fix when something is wrong.
+
+A check that fails makes the verdict bad; a warning only informs. Secrets in URLs are masked.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from hpdp.domain.errors import HpdpError, first_line
+from hpdp.infrastructure.settings import Settings, mask_secret
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+PYTHON = (3, 11)
+EXTENSIONS = ("ducklake", "sqlite", "postgres")  # pinned in the dependencies: must load
+OPTIONAL_EXTENSIONS = ("httpfs",)  # http(s) and S3 paths: reported, not required
+MIN_FREE_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str
+    message: str
+
+
+def run_checks(settings: Settings) -> Iterator[Check]:
+    """Every check, in order; one that breaks unexpectedly is a failed check with its first line."""
+    for check in CHECKS:
+        try:
+            yield from check(settings)
+        except Exception as exc:  # a check must not end the report
+            yield Check(FAIL, f"{check.__name__.removeprefix('_')}: {first_line(exc)}")
+
+
+def _python(settings: Settings) -> Iterator[Check]:
+    found = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] == PYTHON:
+        yield Check(OK, f"Python {found}")
+    else:
+        yield Check(FAIL, f"Python {found}: hpdp needs 3.11; make the environment with python3.11 (make setup).")
+
+
+def _duckdb(settings: Settings) -> Iterator[Check]:
+    import duckdb
+
+    pinned = _pinned("duckdb")
+    if pinned is None or duckdb.__version__ == pinned:
+        yield Check(OK, f"DuckDB {duckdb.__version__}")
+    else:
+        yield Check(FAIL, f"DuckDB {duckdb.__version__} is installed, hpdp pins {pinned}: run make setup.")
+
+
+def _extensions(settings: Settings) -> Iterator[Check]:
+    from hpdp.adapters.stores.extensions import connect
+
+    folder = settings.resolved_extension_dir()
+    for name in (*EXTENSIONS, *OPTIONAL_EXTENSIONS):
+        try:
+            connect(folder, (name,)).close()
+        except Exception as exc:
+            if name in OPTIONAL_EXTENSIONS:
+                yield Check(
+                    WARN,
+                    f"DuckDB extension {name} is not installed (only http(s)/S3 paths need it): "
+                    f"pip install duckdb-extension-{name}=={_pinned('duckdb')}.",
+                )
+            else:
+                yield Check(FAIL, f"DuckDB extension {name} does not load ({first_line(exc)}): run make setup.")
+        else:
+            yield Check(OK, f"DuckDB extension {name} loads from {folder}")
+
+
+def _ports(settings: Settings) -> Iterator[Check]:
+    from hpdp.infrastructure.probes import HOST, Port, port_free, taken_sentence
+
+    ports = [
+        Port("HPDP_SERVE_PORT", settings.serve_port),
+        Port("HPDP_FLIGHT_PORT", settings.flight_port),
+        Port("HPDP_MLFLOW_UI_PORT", settings.mlflow_ui_port),
+    ]
+    for port in ports:
+        if not port.number or port_free(HOST, port.number):
+            yield Check(OK, f"Port {port.number} is free ({port.setting})")
+        else:
+            yield Check(FAIL, taken_sentence(port))
+
+
+def _workspace(settings: Settings) -> Iterator[Check]:
+    from hpdp.infrastructure.parts import writable_home
+
+    home = settings.resolved_home()
+    try:
+        writable_home(home)
+    except HpdpError as exc:
+        yield Check(FAIL, str(exc))
+        return
+    yield Check(OK, f"Workspace {home} is writable")
+    free = shutil.disk_usage(home).free
+    gib = free / (1 << 30)
+    if free < MIN_FREE_BYTES:
+        yield Check(WARN, f"Only {gib:.2f} GiB free on the workspace's disk: free some space or move HPDP_HOME.")
+    else:
+        yield Check(OK, f"{gib:.1f} GiB free on the workspace's disk")
+
+
+def _redis(settings: Settings) -> Iterator[Check]:
+    wanted = settings.queue == "redis" or settings.resolved_events() == "redis"
+    if not wanted and not settings.redis_url:
+        yield Check(OK, "Redis: not configured (embedded default: thread queue, local events)")
+        return
+    if not settings.redis_url:
+        yield Check(FAIL, "Redis: HPDP_QUEUE=redis needs HPDP_REDIS_URL=redis://host:port/0.")
+        return
+    import redis
+
+    shown = mask_secret(settings.redis_url)
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        yield Check(FAIL, f"Redis at {shown} does not answer ({_reason(exc)}): start it or fix HPDP_REDIS_URL.")
+    else:
+        yield Check(OK, f"Redis at {shown} answers")
+    finally:
+        client.close()
+
+
+def _postgres(settings: Settings) -> Iterator[Check]:
+    url = settings.db_url or ""
+    if not url.startswith(("postgresql://", "postgres://")):
+        yield Check(OK, "PostgreSQL: not configured (embedded default)")
+        return
+    yield _postgres_answers(url, "HPDP_DB_URL")
+
+
+def _tracking(settings: Settings) -> Iterator[Check]:
+    uri = settings.mlflow_tracking_uri
+    if not uri:
+        yield Check(OK, f"MLflow tracking: not configured (embedded default: {settings.resolved_tracking_uri()})")
+        return
+    shown = mask_secret(uri)
+    if uri.startswith(("http://", "https://")):
+        from hpdp.infrastructure.probes import http_answers
+
+        if http_answers(uri.rstrip("/") + "/health", timeout_s=3):
+            yield Check(OK, f"MLflow tracking at {shown} answers")
+        else:
+            yield Check(FAIL, f"MLflow tracking at {shown} does not answer: start it or fix HPDP_MLFLOW_TRACKING_URI.")
+    elif uri.startswith(("postgresql://", "postgres://")) or "+psycopg" in uri.split("://", 1)[0]:
+        yield _postgres_answers(uri.replace("+psycopg2", "").replace("+psycopg", ""), "HPDP_MLFLOW_TRACKING_URI")
+    else:
+        yield Check(OK, f"MLflow tracking: {shown}")
+
+
+def _postgres_answers(url: str, setting: str) -> Check:
+    shown = mask_secret(url)
+    try:
+        import psycopg
+    except ModuleNotFoundError:
+        return Check(FAIL, f"PostgreSQL at {shown} needs the postgres extra: pip install 'hpdp[postgres]'.")
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return Check(FAIL, f"PostgreSQL at {shown} does not answer ({_reason(exc)}): start it or fix {setting}.")
+    return Check(OK, f"PostgreSQL at {shown} answers")
+
+
+def _reason(exc: BaseException) -> str:
+    from hpdp.domain.errors import redact
+
+    return redact(first_line(exc)).rstrip(".")
+
+
+def _pinned(package: str) -> str | None:
+    """The version hpdp's own requirements pin for `package`."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        for requirement in requires("hpdp") or []:
+            name, _, version = requirement.partition("==")
+            if name.strip().lower() == package and version:
+                return version.split(";")[0].strip()
+    except PackageNotFoundError:
+        pass
+    return None
+
+
+CHECKS: tuple[Callable[[Settings], Iterator[Check]], ...] = (
+    _python,
+    _duckdb,
+    _extensions,
+    _ports,
+    _workspace,
+    _redis,
+    _postgres,
+    _tracking,
+)
+
+
+def exit_code(checks: list[Check]) -> int:
+    return 1 if any(c.status == FAIL for c in checks) else 0

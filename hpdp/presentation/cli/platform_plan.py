@@ -1,0 +1,174 @@
+"""What `hpdp up` starts: the scheduler (or Redis workers), `hpdp serve` and the MLflow UI, on loopback,
+from the workspace's settings: each child's command line, environment, log file, readiness probe, ports and URLs.
+
+Command lines name this CLI's own commands and flags, so the plan belongs to the CLI; the supervision rule
+(hpdp.application.supervision) and how processes start and stop (hpdp.infrastructure.processes) do not."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from hpdp.application.supervision import ChildSpec
+from hpdp.domain.errors import InvalidInputError, UnsupportedError
+from hpdp.infrastructure.probes import HOST, Port, http_answers, log_says, tcp_open
+from hpdp.infrastructure.settings import Settings
+
+ROLES = ("serve", "scheduler", "worker", "mlflow")
+DEMO = "demo-api"
+Probe = Callable[[], bool] | str
+
+
+@dataclass
+class Plan:
+    children: list[ChildSpec] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
+    urls: list[tuple[str, str]] = field(default_factory=list)
+    logs: Path | None = None
+    demo_url: str | None = None  # the demo API's base URL when the demo runs
+
+    def without_demo(self) -> None:
+        """Leave the demo API out (a workspace with data of its own is not seeded)."""
+        self.children = [c for c in self.children if c.name != DEMO]
+        self.ports = [p for p in self.ports if p.setting != "HPDP_DEMO_API_PORT"]
+        self.urls = [u for u in self.urls if u[0] != "demo API"]
+        self.demo_url = None
+
+
+def parse_roles(only: str | None, queue: str) -> list[str]:
+    """The roles to start: every one by default (workers only with the Redis queue)."""
+    if not only:
+        return [r for r in ROLES if r != "worker" or queue == "redis"]
+    wanted = [r.strip().lower() for r in only.split(",") if r.strip()]
+    unknown = [r for r in wanted if r not in ROLES]
+    if unknown or not wanted:
+        known = ", ".join(ROLES)
+        raise InvalidInputError(f"--only {only!r} names no known part; use a comma-separated list of {known}.")
+    if "worker" in wanted and queue != "redis":
+        raise UnsupportedError(
+            "Workers serve the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL, or leave out worker."
+        )
+    return [r for r in ROLES if r in wanted]
+
+
+def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False, demo: bool = False) -> Plan:
+    """Children and URLs for `roles` (port 0 in a setting: a free port picked now), and with `demo` the demo
+    API that the demo's sources load from."""
+    roles = list(roles)
+    home = settings.resolved_home()
+    logs = None if debug else home / "logs"
+    serve_port, flight_port, ui_port = (
+        _pick(settings.serve_port),
+        _pick(settings.flight_port),
+        _pick(settings.mlflow_ui_port),
+    )
+    external_ui = settings.resolved_tracking_uri().startswith(("http://", "https://"))
+    ui_url = settings.mlflow_ui_url or (
+        settings.resolved_tracking_uri() if external_ui else f"http://{HOST}:{ui_port}" if "mlflow" in roles else None
+    )
+    env = {"HPDP_HOME": str(home), "HPDP_SERVE_HOST": HOST}
+    if ui_url:
+        env["HPDP_MLFLOW_UI_URL"] = ui_url
+    hpdp = [sys.executable, "-m", "hpdp", *(["--debug"] if debug else [])]
+    out = Plan(logs=logs)
+
+    def child(name: str, command: list[str], ready: Probe, extra: dict[str, str] | None = None) -> None:
+        """`ready` as a text: the child answers once its log shows that text (at once when it has no log)."""
+        log = None if logs is None else logs / f"{name}.log"
+        if isinstance(ready, str):
+            ready = _always if log is None else partial(log_says, log, ready)
+        out.children.append(ChildSpec(name, command, {**env, **(extra or {})}, log, ready))
+
+    if "scheduler" in roles:
+        pool = 0 if settings.queue == "redis" else settings.scheduler_pool
+        child("scheduler", [*hpdp, "scheduler", "--pool", str(pool)], "Scheduler ")
+    if "worker" in roles:
+        for n in range(1, settings.up_workers + 1):
+            child(f"worker-{n}", [*hpdp, "worker", "--pool", str(settings.scheduler_pool)], "Worker ")
+    if "serve" in roles:
+        base = f"http://{HOST}:{serve_port}"
+        ports = {"HPDP_SERVE_PORT": str(serve_port), "HPDP_FLIGHT_PORT": str(flight_port)}
+        child("serve", [*hpdp, "serve"], partial(_serve_ready, base, flight_port), ports)
+        out.ports += [Port("HPDP_SERVE_PORT", serve_port), Port("HPDP_FLIGHT_PORT", flight_port)]
+        out.urls += [
+            ("dashboards", f"{base}/"),
+            ("REST API", f"{base}/api/v1   (docs {base}/docs)"),
+            ("GraphQL", f"{base}/graphql"),
+            ("Flight", f"grpc://{HOST}:{flight_port}"),
+        ]
+    if "mlflow" in roles and not external_ui:
+        probe = partial(http_answers, f"http://{HOST}:{ui_port}/health")
+        # MLflow's background job consumers (eight processes) serve GenAI evaluation, which runs here never use
+        jobs = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": os.environ.get("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")}
+        child("mlflow", _mlflow_command(settings, ui_port), probe, jobs)
+        out.ports.append(Port("HPDP_MLFLOW_UI_PORT", ui_port))
+    if ui_url and "mlflow" in roles:
+        out.urls.append(("MLflow UI", ui_url))
+    if demo:
+        port = _pick(settings.demo_api_port)
+        out.demo_url = f"http://{HOST}:{port}"
+        probe = partial(http_answers, f"{out.demo_url}/flights?per_page=1")
+        child(DEMO, [*hpdp, "demo-api", "--port", str(port)], probe)
+        out.ports.append(Port("HPDP_DEMO_API_PORT", port))
+        out.urls.append(("demo API", f"{out.demo_url}/flights"))
+    return out
+
+
+def demo_wanted(settings: Settings) -> bool:
+    """Whether the demo API runs: on a first start (seeding then checks that the workspace is empty), and on
+    every start of a workspace whose sources catalog loads from it."""
+    import yaml
+
+    from hpdp.application.demo_setup import demo_sources
+
+    catalog = settings.resolved_sources_file()
+    if not catalog.exists():
+        return True
+    try:
+        entries = (yaml.safe_load(catalog.read_text(encoding="utf-8")) or {}).get("sources") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return False
+    return bool(set(demo_sources("http://demo")) & set(entries))
+
+
+def _pick(port: int) -> int:
+    if port:
+        return port
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_ready(base: str, flight_port: int) -> bool:
+    return http_answers(f"{base}/api/v1/info") and tcp_open(HOST, flight_port)
+
+
+def _always() -> bool:
+    return True
+
+
+def _mlflow_command(settings: Settings, port: int) -> list[str]:
+    artifacts = settings.resolved_home() / "mlruns"
+    return [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        settings.resolved_tracking_uri(),
+        "--default-artifact-root",
+        artifacts.as_uri(),
+        "--no-serve-artifacts",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]

@@ -1,0 +1,82 @@
+"""What `hpdp up` plans from the settings, and the status it leaves in the workspace for `hpdp serve`."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hpdp.domain.errors import InvalidInputError, UnsupportedError
+from hpdp.infrastructure.platform_status import read_status, write_status
+from hpdp.infrastructure.probes import taken
+from hpdp.infrastructure.settings import Settings
+from hpdp.presentation.cli.platform_plan import parse_roles, plan
+
+
+def test_every_part_by_default_and_workers_only_with_the_redis_queue() -> None:
+    assert parse_roles(None, "thread") == ["serve", "scheduler", "mlflow"]
+    assert parse_roles(None, "redis") == ["serve", "scheduler", "worker", "mlflow"]
+    assert parse_roles("mlflow, serve", "thread") == ["serve", "mlflow"]
+    with pytest.raises(InvalidInputError, match="use a comma-separated list"):
+        parse_roles("web", "thread")
+    with pytest.raises(UnsupportedError, match="HPDP_QUEUE=redis"):
+        parse_roles("worker", "thread")
+
+
+def test_the_plan_uses_the_workspace_settings_and_points_run_links_at_the_mlflow_ui(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "ws", serve_port=18080, flight_port=18815, mlflow_ui_port=15000)
+    parts = plan(settings, ["serve", "scheduler", "mlflow"])
+    names = [c.name for c in parts.children]
+    assert names == ["scheduler", "serve", "mlflow"]
+    assert [(p.setting, p.number) for p in parts.ports] == [
+        ("HPDP_SERVE_PORT", 18080),
+        ("HPDP_FLIGHT_PORT", 18815),
+        ("HPDP_MLFLOW_UI_PORT", 15000),
+    ]
+    serve = parts.children[1]
+    assert serve.env["HPDP_MLFLOW_UI_URL"] == "http://127.0.0.1:15000"
+    assert serve.env["HPDP_SERVE_HOST"] == "127.0.0.1"
+    assert serve.log == tmp_path / "ws" / "logs" / "serve.log"
+    mlflow = parts.children[2]
+    assert str(tmp_path / "ws" / "mlflow.db") in " ".join(mlflow.command)
+    assert dict(parts.urls)["MLflow UI"] == "http://127.0.0.1:15000"
+
+
+def test_a_taken_port_is_named_by_its_setting(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        parts = plan(Settings(home=tmp_path, serve_port=port, flight_port=0, mlflow_ui_port=0), ["serve", "mlflow"])
+        assert taken(parts.ports) == [
+            f"Port {port} is taken: set HPDP_SERVE_PORT to a free port (or stop the program that holds it)."
+        ]
+
+
+def test_the_status_says_not_running_once_the_process_that_wrote_it_is_gone(tmp_path: Path) -> None:
+    assert read_status(tmp_path) == {"running": False, "children": [], "restarts": []}
+    write_status(tmp_path, {"running": True, "children": [{"name": "serve"}], "restarts": []})
+    assert read_status(tmp_path)["running"] is True
+    code = (
+        "import sys; from pathlib import Path; from hpdp.infrastructure.platform_status import write_status; "
+        "write_status(Path(sys.argv[1]), {'running': True, 'children': [], 'restarts': []})"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=120)
+    assert read_status(tmp_path)["running"] is False
+
+
+def test_the_overview_lists_the_parts_while_up_runs(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from hpdp.presentation.web.pages.overview import platform_rows
+
+    workspace = SimpleNamespace(settings=Settings(home=tmp_path))
+    assert platform_rows(workspace) == []
+    child = {"name": "serve", "pid": 7, "state": "running", "restarts": 2, "last_exit": -9, "log": "serve.log"}
+    write_status(tmp_path, {"running": True, "children": [child], "restarts": []})
+    assert platform_rows(workspace) == [
+        {"part": "serve", "state": "running", "pid": 7, "restarts": 2, "last exit code": -9, "log": "serve.log"}
+    ]
