@@ -30,6 +30,8 @@ class RunOptions:
     ui_url: str | None = None
     tracker_in_child: bool = False  # one run in this process: the tracker loads in a child process meanwhile
     webhook_url: str | None = None
+    run_log_url: str | None = None
+    run_log_url_setting: str = "HPDP_RUN_LOG_URL"  # where run_log_url came from, for messages
 
 
 class AbstractRunner(ABC):
@@ -167,8 +169,10 @@ class AbstractRunLog(ABC):
     def schedules(self) -> list[Schedule]: ...
 
     @abstractmethod
-    def claim_firing(self, schedule: str, due: datetime) -> bool:
-        """True for exactly one caller per (schedule, due time), across processes."""
+    def claim_due(self, schedule: str, due: datetime) -> bool:
+        """Record `due` as the schedule's latest handled due time if the recorded one is earlier and the schedule
+        is not paused, in one atomic step: True for exactly one caller per (schedule, due time), across processes
+        and hosts. Only the caller that gets True fires (or skips) that due time."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         pass

@@ -109,11 +109,10 @@ class Scheduler:
         due = due_times(schedule.cron, schedule.tz, after=since, until=now)
         if not due:
             return []
-        self.ctx.log.update_schedule(schedule.name, last_due=due[-1])
         current = due[-1]  # several due times missed while no scheduler ran collapse into one run
+        if not self.ctx.log.claim_due(schedule.name, current):
+            return []  # another scheduler handled it, or the schedule was paused meanwhile
         if now - current > timedelta(seconds=self.grace_s) and schedule.missed is MissedPolicy.SKIP:
-            return []
-        if not self.ctx.log.claim_firing(schedule.name, current):
             return []
         if not schedule.allow_overlap and self._still_running(schedule.name):
             return [self._record_skip(schedule, "the previous run is still going")]

@@ -257,6 +257,7 @@ class Container:
         from hpdp.application.runs_ports import RunOptions
 
         s = self.settings
+        run_log_url, run_log_url_setting = s.resolved_run_log_url()
         return RunOptions(
             home=writable_home(s.resolved_home()),
             kernel_name=s.run_kernel,
@@ -268,6 +269,8 @@ class Container:
             ui_url=s.mlflow_ui_url,
             tracker_in_child=self._tracker_in_child,
             webhook_url=s.webhook_url,
+            run_log_url=run_log_url,
+            run_log_url_setting=run_log_url_setting,
         )
 
     def _lake(self, table: str) -> Any:

@@ -31,7 +31,7 @@ _RUNS = "hpdp.adapters.runs.factories"
 RUNNERS = {"papermill": f"{_RUNS}:papermill_runner"}
 TRACKERS = {"mlflow": f"{_RUNS}:mlflow_tracker", "memory": f"{_RUNS}:memory_tracker"}
 QUEUES = {"thread": f"{_RUNS}:thread_queue", "redis": f"{_RUNS}:redis_queue"}
-RUN_LOGS = {"sqlite": f"{_RUNS}:sqlite_run_log"}
+RUN_LOGS = {"sqlite": f"{_RUNS}:sqlite_run_log", "postgres": f"{_RUNS}:postgres_run_log"}
 NOTIFIERS = {"webhook": f"{_RUNS}:webhook_notifier"}
 # Called with the store: the runner of SQL cells in notebooks.
 CELL_RUNNERS = {"duckdb": "hpdp.adapters.cells:DuckDBCellRunner"}

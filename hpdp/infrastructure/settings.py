@@ -57,7 +57,8 @@ class Settings(BaseModel):
     webhook_url: str | None = Field(default=None, description="gets a JSON POST on a final failure")
     run_heartbeat_s: float = Field(default=5.0, gt=0, description="how often a running run reports")
     run_stale_after_s: float = Field(default=60.0, gt=0, description="a running run silent this long failed")
-    run_log: str = Field(default="sqlite", description="run log: sqlite (runs.sqlite in HPDP_HOME)")
+    run_log: str = Field(default="sqlite", description="run log: sqlite (runs.sqlite in HPDP_HOME) or postgres")
+    run_log_url: str | None = Field(default=None, description="postgresql:// URL of the postgres run log")
     notifier: str = Field(default="webhook", description="failure notices (webhook: to HPDP_WEBHOOK_URL if set)")
     cell_runner: str = Field(default="duckdb", description="runner of SQL cells in notebooks")
     record_queries: float = Field(default=0.0, ge=0, le=1, description="share of %sql/hp.sql queries recorded")
@@ -176,6 +177,15 @@ class Settings(BaseModel):
     def resolved_events(self) -> str:
         """The event bus follows the queue unless set: workers on other hosts publish where the server reads."""
         return self.events or ("redis" if self.queue == "redis" else "local")
+
+    def resolved_run_log_url(self) -> tuple[str | None, str]:
+        """The run log's PostgreSQL URL and the setting it came from: HPDP_RUN_LOG_URL, else a postgresql
+        HPDP_DB_URL (the lake's catalog database; the run log keeps to its own schema there)."""
+        if self.run_log_url:
+            return self.run_log_url, "HPDP_RUN_LOG_URL"
+        if self.db_url and self.db_url.startswith(("postgresql://", "postgres://")):
+            return self.db_url, "HPDP_DB_URL"
+        return None, "HPDP_RUN_LOG_URL"
 
     def resolved_tracking_uri(self) -> str:
         return self.mlflow_tracking_uri or f"sqlite:///{self.resolved_home() / 'mlflow.db'}"

@@ -39,7 +39,7 @@ def test_runs_take_fakes_and_close_once(tmp_path: Path) -> None:
 
 def test_an_unknown_run_log_lists_the_known_ones(tmp_path: Path) -> None:
     c = Container(load_settings(home=tmp_path, run_log="nope", tracker="memory"))
-    with pytest.raises(UnknownAdapterError, match=r"HPDP_RUN_LOG='nope'.*accepted values: sqlite"):
+    with pytest.raises(UnknownAdapterError, match=r"HPDP_RUN_LOG='nope'.*accepted values: postgres, sqlite"):
         c.runs()
     c.close()
 

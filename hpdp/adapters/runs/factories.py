@@ -54,6 +54,12 @@ def sqlite_run_log(options: RunOptions) -> AbstractRunLog:
     return SQLiteRunLog(options.home / "runs.sqlite")
 
 
+def postgres_run_log(options: RunOptions) -> AbstractRunLog:
+    from hpdp.adapters.runs.postgres_log import PostgresRunLog
+
+    return PostgresRunLog(options.run_log_url, setting=options.run_log_url_setting)
+
+
 def webhook_notifier(options: RunOptions) -> AbstractNotifier | None:
     """None without a webhook URL: nobody is told."""
     if not options.webhook_url:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -11,13 +10,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hpdp.adapters.runs.rows import (
+    RUN_FIELDS,
+    checked_changes,
+    iso,
+    request_json,
+    run_record,
+    schedule_body,
+    schedule_from_row,
+    utc_iso,
+)
 from hpdp.application.runs_ports import AbstractRunLog
 from hpdp.domain.errors import UnavailableError
 from hpdp.domain.runs import (
-    MissedPolicy,
     RunNotFoundError,
     RunRecord,
-    RunRequest,
     RunStatus,
     Schedule,
     ScheduleExistsError,
@@ -35,29 +42,7 @@ CREATE TABLE IF NOT EXISTS schedules (name TEXT PRIMARY KEY, body TEXT NOT NULL,
   last_due TEXT);
 CREATE TABLE IF NOT EXISTS firings (schedule TEXT NOT NULL, due TEXT NOT NULL, PRIMARY KEY (schedule, due));
 """
-_RUN_COLUMNS = (
-    "status",
-    "queue",
-    "started",
-    "ended",
-    "output_path",
-    "tracking_id",
-    "tracking_url",
-    "reason",
-    "worker",
-    "heartbeat",
-    "not_before",
-    "process",
-)
-_DATES = ("created", "started", "ended", "heartbeat", "not_before")
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+_FIELDS = ", ".join(RUN_FIELDS)
 
 
 class SQLiteRunLog(AbstractRunLog):
@@ -108,7 +93,6 @@ class SQLiteRunLog(AbstractRunLog):
 
     # -- runs -------------------------------------------------------------------------------------
     def add(self, record: RunRecord) -> None:
-        request = json.dumps(record.request.__dict__, default=str)
         self._exec(
             "INSERT INTO runs (id, status, queue, schedule, request, created, not_before) VALUES (?,?,?,?,?,?,?)",
             (
@@ -116,34 +100,31 @@ class SQLiteRunLog(AbstractRunLog):
                 record.status.value,
                 record.queue,
                 record.request.schedule,
-                request,
-                _iso(record.created),
-                _iso(record.not_before),
+                request_json(record.request),
+                iso(record.created),
+                iso(record.not_before),
             ),
         )
 
     def get(self, run_id: str) -> RunRecord:
-        row = self._exec("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = self._exec(f"SELECT {_FIELDS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise RunNotFoundError(f"There is no run {run_id!r}.", hint="list the runs to see which exist.")
-        return self._record(row)
+        return run_record(row)
 
     def update(self, run_id: str, **changes: Any) -> RunRecord:
-        unknown = set(changes) - set(_RUN_COLUMNS)
-        if unknown:
-            raise ValueError(f"not run columns: {unknown}")
+        changes = checked_changes(changes)
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
-            values = tuple(v.value if isinstance(v, RunStatus) else _iso(v) for v in changes.values())
-            self._exec(f"UPDATE runs SET {sets} WHERE id = ?", (*values, run_id))
+            self._exec(f"UPDATE runs SET {sets} WHERE id = ?", (*map(iso, changes.values()), run_id))
         return self.get(run_id)
 
     def update_if(self, run_id: str, expected: RunStatus, **changes: Any) -> RunRecord | None:
-        unknown = set(changes) - set(_RUN_COLUMNS)
-        if unknown or not changes:
-            raise ValueError(f"not run columns: {unknown}")
+        changes = checked_changes(changes)
+        if not changes:
+            raise ValueError("no changes")
         sets = ", ".join(f"{k} = ?" for k in changes)
-        values = tuple(v.value if isinstance(v, RunStatus) else _iso(v) for v in changes.values())
+        values = tuple(map(iso, changes.values()))
         cur = self._exec(f"UPDATE runs SET {sets} WHERE id = ? AND status = ?", (*values, run_id, expected.value))
         return self.get(run_id) if cur.rowcount == 1 else None
 
@@ -151,7 +132,7 @@ class SQLiteRunLog(AbstractRunLog):
         cur = self._exec(
             "UPDATE runs SET status = 'running', worker = ?, started = ?, heartbeat = ?, process = ? "
             "WHERE id = ? AND status = 'queued'",
-            (worker, _iso(now), _iso(now), process, run_id),
+            (worker, iso(now), iso(now), process, run_id),
         )
         return self.get(run_id) if cur.rowcount == 1 else None
 
@@ -166,52 +147,16 @@ class SQLiteRunLog(AbstractRunLog):
             where.append("schedule = ?")
             params.append(schedule)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self._exec(f"SELECT * FROM runs {clause} ORDER BY created DESC, id DESC LIMIT ?", (*params, limit))
-        return [self._record(r) for r in rows.fetchall()]
-
-    def _record(self, row: tuple[Any, ...]) -> RunRecord:
-        (
-            id_,
-            status,
-            queue,
-            _schedule,
-            request,
-            created,
-            started,
-            ended,
-            output_path,
-            tracking_id,
-            tracking_url,
-            reason,
-            worker,
-            heartbeat,
-            not_before,
-            process,
-        ) = row
-        return RunRecord(
-            id=id_,
-            request=RunRequest(**json.loads(request)),
-            status=RunStatus(status),
-            queue=queue,
-            created=_dt(created),
-            started=_dt(started),
-            ended=_dt(ended),  # type: ignore[arg-type]
-            output_path=output_path,
-            tracking_id=tracking_id,
-            tracking_url=tracking_url,
-            reason=reason,
-            worker=worker,
-            heartbeat=_dt(heartbeat),
-            not_before=_dt(not_before),
-            process=process,
-        )
+        sql = f"SELECT {_FIELDS} FROM runs {clause} ORDER BY created DESC, id DESC LIMIT ?"
+        return [run_record(r) for r in self._exec(sql, (*params, limit)).fetchall()]
 
     # -- schedules --------------------------------------------------------------------------------
     def add_schedule(self, schedule: Schedule) -> None:
+        last_due = utc_iso(schedule.last_due) if schedule.last_due else None
         try:
             self._exec(
                 "INSERT INTO schedules (name, body, paused, last_due) VALUES (?,?,?,?)",
-                (schedule.name, self._body(schedule), int(schedule.paused), _iso(schedule.last_due)),
+                (schedule.name, schedule_body(schedule), int(schedule.paused), last_due),
             )
         except sqlite3.IntegrityError:
             raise ScheduleExistsError(
@@ -224,14 +169,15 @@ class SQLiteRunLog(AbstractRunLog):
             raise ScheduleNotFoundError(
                 f"There is no schedule {name!r}.", hint="list the schedules to see which exist."
             )
-        return self._schedule(row)
+        return schedule_from_row(*row)
 
     def update_schedule(self, name: str, **changes: Any) -> Schedule:
         current = self.get_schedule(name).but(**changes)
-        self._exec(
-            "UPDATE schedules SET body = ?, paused = ?, last_due = ? WHERE name = ?",
-            (self._body(current), int(current.paused), _iso(current.last_due), name),
-        )
+        sets, values = "body = ?, paused = ?", [schedule_body(current), int(current.paused)]
+        if "last_due" in changes:  # else left alone: a scheduler may be claiming a due time meanwhile
+            sets += ", last_due = ?"
+            values.append(utc_iso(current.last_due) if current.last_due else None)
+        self._exec(f"UPDATE schedules SET {sets} WHERE name = ?", (*values, name))
         return current
 
     def remove_schedule(self, name: str) -> None:
@@ -240,23 +186,31 @@ class SQLiteRunLog(AbstractRunLog):
 
     def schedules(self) -> list[Schedule]:
         rows = self._exec("SELECT body, paused, last_due FROM schedules ORDER BY name").fetchall()
-        return [self._schedule(r) for r in rows]
+        return [schedule_from_row(*r) for r in rows]
 
-    def claim_firing(self, schedule: str, due: datetime) -> bool:
-        cur = self._exec("INSERT OR IGNORE INTO firings (schedule, due) VALUES (?, ?)", (schedule, _iso(due)))
-        return cur.rowcount == 1
-
-    @staticmethod
-    def _body(s: Schedule) -> str:
-        body = {k: _iso(v) for k, v in s.__dict__.items() if k not in ("paused", "last_due")}
-        return json.dumps(body, default=str)
-
-    @staticmethod
-    def _schedule(row: tuple[Any, ...]) -> Schedule:
-        body = json.loads(row[0])
-        body["missed"] = MissedPolicy(body["missed"])
-        body["created"] = _dt(body.get("created"))
-        return Schedule(**body, paused=bool(row[1]), last_due=_dt(row[2]))
+    def claim_due(self, schedule: str, due: datetime) -> bool:
+        # Writes are serialised by SQLite: the first writer moves last_due, the condition fails for the others.
+        # The winner also notes the due time in `firings` (a history of what fired, per schedule).
+        due_text = utc_iso(due)
+        with self._lock:
+            self._con.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._con.execute(
+                    "UPDATE schedules SET last_due = ? "
+                    "WHERE name = ? AND paused = 0 AND (last_due IS NULL OR last_due < ?)",
+                    (due_text, schedule, due_text),
+                )
+                won = cur.rowcount == 1 and (
+                    self._con.execute(
+                        "INSERT OR IGNORE INTO firings (schedule, due) VALUES (?, ?)", (schedule, due_text)
+                    ).rowcount
+                    == 1
+                )
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+        return won
 
     def close(self) -> None:
         with self._lock:
