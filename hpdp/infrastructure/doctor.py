@@ -15,8 +15,7 @@ from hpdp.infrastructure.settings import Settings, mask_secret
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 PYTHON = (3, 11)
-EXTENSIONS = ("ducklake", "sqlite", "postgres")  # pinned in the dependencies: must load
-OPTIONAL_EXTENSIONS = ("httpfs",)  # http(s) and S3 paths: reported, not required
+EXTENSIONS = ("ducklake", "sqlite", "postgres", "httpfs")  # pinned in the dependencies: must load
 MIN_FREE_BYTES = 1 << 30
 
 
@@ -57,18 +56,11 @@ def _extensions(settings: Settings) -> Iterator[Check]:
     from hpdp.adapters.stores.extensions import connect
 
     folder = settings.resolved_extension_dir()
-    for name in (*EXTENSIONS, *OPTIONAL_EXTENSIONS):
+    for name in EXTENSIONS:
         try:
             connect(folder, (name,)).close()
         except Exception as exc:
-            if name in OPTIONAL_EXTENSIONS:
-                yield Check(
-                    WARN,
-                    f"DuckDB extension {name} is not installed (only http(s)/S3 paths need it): "
-                    f"pip install duckdb-extension-{name}=={_pinned('duckdb')}.",
-                )
-            else:
-                yield Check(FAIL, f"DuckDB extension {name} does not load ({first_line(exc)}): run make setup.")
+            yield Check(FAIL, f"DuckDB extension {name} does not load ({first_line(exc)}): run make setup.")
         else:
             yield Check(OK, f"DuckDB extension {name} loads from {folder}")
 
