@@ -123,9 +123,14 @@ def _redis(settings: Settings) -> Iterator[Check]:
 def _postgres(settings: Settings) -> Iterator[Check]:
     url = settings.db_url or ""
     if not url.startswith(("postgresql://", "postgres://")):
+        if settings.run_log == "postgres" and settings.run_log_url:
+            yield _postgres_answers(settings.run_log_url, "HPDP_RUN_LOG_URL")
+            return
         yield Check(OK, "PostgreSQL: not configured (embedded default)")
         return
     yield _postgres_answers(url, "HPDP_DB_URL")
+    if settings.run_log == "postgres" and settings.run_log_url and settings.run_log_url != url:
+        yield _postgres_answers(settings.run_log_url, "HPDP_RUN_LOG_URL")
 
 
 def _tracking(settings: Settings) -> Iterator[Check]:
