@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -184,7 +184,7 @@ class DuckDBEngineStore(AbstractStore):
             self._writer = self._cursor()
         return self._writer
 
-    def exclusive(self) -> threading.RLock:
+    def exclusive(self) -> AbstractContextManager[object]:
         return self._write_lock
 
     def retrying(self, action: Callable[[], T]) -> T:
