@@ -10,7 +10,7 @@ The catalog is written last: a seeding stopped halfway leaves no catalog and the
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,16 +22,23 @@ INGEST_NOTEBOOK = "notebooks/ingest_source.ipynb"
 PROFILE_NOTEBOOK = "notebooks/profile_table.ipynb"
 EXPERIMENT_SPEC = "experiments/flight_delays.yaml"
 INGEST_SCHEDULE, PROFILE_SCHEDULE = "demo-ingest", "demo-profile"
+FLIGHTS, WEATHER, LIVE = "demo_flights", "demo_weather", "demo_live"
+FIRST_LOADS = (FLIGHTS, WEATHER)  # loaded once at the first start; the live feed waits for its schedule
 WEATHER_FIELDS = (
     "origin year month day hour temp dewp humid wind_dir wind_speed wind_gust precip pressure visib time_hour"
 )
+
+
+def loads_from_demo(source_names: Iterable[str]) -> bool:
+    """Whether a sources catalog with these names loads from the demo API (so the API must run)."""
+    return bool({FLIGHTS, WEATHER, LIVE} & set(source_names))
 
 
 def demo_sources(api_url: str) -> dict[str, dict[str, Any]]:
     """The catalog entries of the demo API: every one incremental, merged on its key."""
     base = api_url.rstrip("/")
     return {
-        "demo_flights": {
+        FLIGHTS: {
             "kind": "rest",
             "url": f"{base}/flights",
             "records": "data",
@@ -42,7 +49,7 @@ def demo_sources(api_url: str) -> dict[str, dict[str, Any]]:
             "mode": "merge",
             "key": "id",
         },
-        "demo_weather": {
+        WEATHER: {
             "kind": "graphql",
             "url": f"{base}/graphql",
             "records": "weather",
@@ -55,7 +62,7 @@ def demo_sources(api_url: str) -> dict[str, dict[str, Any]]:
             "mode": "merge",
             "key": ["origin", "time_hour"],
         },
-        "demo_live": {
+        LIVE: {
             "kind": "websocket",
             "url": base.replace("http", "ws", 1) + "/flights/live",
             "subscribe": {"type": "subscribe"},

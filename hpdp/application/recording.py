@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -94,8 +94,10 @@ class Recorder:
         query_rate: float = 0.0,
         chance: Callable[[], float] = random.random,
         background: bool = True,
+        exclusive: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         self.ledger = ledger
+        self._exclusive = exclusive  # held while the writer writes and refreshes: no task commits meanwhile
         self.insights = insights
         self.host = host
         self.version = version
@@ -138,6 +140,10 @@ class Recorder:
                     self._wake.notify_all()
 
     def _write(self, batch: list[TaskExecution]) -> None:
+        with self._exclusive():
+            self._write_and_refresh(batch)
+
+    def _write_and_refresh(self, batch: list[TaskExecution]) -> None:
         try:
             self.ledger.record_many(batch)
         except Exception:

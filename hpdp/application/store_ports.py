@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -224,6 +224,12 @@ class AbstractStore(ABC):
     def drop(self, table: str) -> None:
         with self.batch() as batch:
             batch.drop(table)
+
+    def exclusive(self) -> AbstractContextManager[object]:
+        """While held, no other thread of this process commits to the store. A background reader that may
+        run during another thread's commit holds it (a DuckLake commit racing a read on another connection of
+        the same database can fail inside DuckDB). Stores without such a race need nothing."""
+        return nullcontext()
 
     def ensure_schema(self, schema: str) -> None:  # noqa: B027 - stores with one schema have nothing to create
         """Create a named schema ahead of the writes into it (a first write would create it too, but a schema

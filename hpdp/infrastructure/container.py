@@ -298,6 +298,7 @@ class Container:
             version=version("hpdp"),
             clock=self.clock,
             query_rate=self.settings.record_queries,
+            exclusive=self._store.get().exclusive,
         )
 
     def _close_recorder(self) -> None:

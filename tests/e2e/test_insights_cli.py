@@ -16,6 +16,8 @@ from tests.e2e.runs_cli import hpdp as cli
 from tests.integration.sources.api import Api, build_app
 from tests.integration.sources.servers import serve_asgi
 
+WAIT_S = 4.0
+
 
 def waiting_notebook(path: Path, upstream: Path) -> Path:
     """A notebook without parameters that waits as long as its upstream (a file) says."""
@@ -34,14 +36,15 @@ def insights(env, *args):
 @pytest.mark.kernel
 def test_a_notebook_that_got_30_percent_slower_is_named_with_its_first_slow_run_and_stays_dismissed(workspace):
     upstream = workspace / "upstream.txt"
-    # the wait dwarfs a run's own overhead, whose jitter on a loaded machine would otherwise be the noise
-    upstream.write_text("1.5")
+    # the wait dwarfs a run's own overhead, whose jitter on a loaded machine (up to about half a second) would
+    # otherwise make a baseline run look as slow as the new level, and so the first slow run ambiguous
+    upstream.write_text(str(WAIT_S))
     notebook = waiting_notebook(workspace / "wait.ipynb", upstream)
     settings = {"home": workspace, "tracker": "memory", "run_pool_size": 1}
     with hpdp.open(**settings) as hp:
         runs = [hp.run_notebook(notebook) for _ in range(12)]
         usual = statistics.median(r.duration_s for r in runs)
-        upstream.write_text(str(1.5 + 0.3 * usual))  # the upstream got slower: each run takes 30% longer
+        upstream.write_text(str(WAIT_S + 0.3 * usual))  # the upstream got slower: each run takes 30% longer
         runs += [hp.run_notebook(notebook) for _ in range(4)]
     assert all(r.status.value == "finished" for r in runs)
     env = env_for(workspace, tracker="memory")

@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,7 +57,7 @@ class DuckDBEngineStore(AbstractStore):
 
     def __init__(self, options: StoreOptions) -> None:
         self.options = options
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # reentrant: a holder of `exclusive()` writes through it
         self._guard = threading.Lock()  # the cursor pool and the set of open sessions
         self._idle: list[duckdb.DuckDBPyConnection] = []
         self._open: set[DuckDBSession] = set()
@@ -183,6 +183,9 @@ class DuckDBEngineStore(AbstractStore):
         if self._writer is None:
             self._writer = self._cursor()
         return self._writer
+
+    def exclusive(self) -> AbstractContextManager[object]:
+        return self._write_lock
 
     def retrying(self, action: Callable[[], T]) -> T:
         """Run an action, again after a pause when it lost a race with another process."""

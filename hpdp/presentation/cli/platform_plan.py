@@ -123,7 +123,7 @@ def demo_wanted(settings: Settings) -> bool:
     every start of a workspace whose sources catalog loads from it."""
     import yaml
 
-    from hpdp.application.demo_setup import demo_sources
+    from hpdp.application.demo_setup import loads_from_demo
 
     catalog = settings.resolved_sources_file()
     if not catalog.exists():
@@ -132,7 +132,7 @@ def demo_wanted(settings: Settings) -> bool:
         entries = (yaml.safe_load(catalog.read_text(encoding="utf-8")) or {}).get("sources") or {}
     except (OSError, yaml.YAMLError, AttributeError):
         return False
-    return bool(set(demo_sources("http://demo")) & set(entries))
+    return loads_from_demo(entries)
 
 
 def _pick(port: int) -> int:

@@ -91,9 +91,10 @@ def _seed_demo(c: Container, parts: Plan) -> DemoPlan | None:
 
 def _first_loads(c: Container, seeded: DemoPlan) -> None:
     """The demo's first loads now, so data is there before the first schedule fires."""
+    from hpdp.application.demo_setup import FIRST_LOADS
     from hpdp.domain.errors import HpdpError
 
-    for name in ("demo_flights", "demo_weather"):
+    for name in FIRST_LOADS:
         try:
             result = c.ingestion().ingest(name)
             _say(f"Demo: loaded {result.rows} rows from {name}.")
