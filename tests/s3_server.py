@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,13 +52,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(log: Path, wait_s: float = 120.0) -> S3Server:
-    """Start the server, wait until it answers, create a user with a key, then turn signature checks on."""
+def start(
+    log: Path, wait_s: float = 120.0, address: str = "127.0.0.1", wrap: Callable[[list[str]], list[str]] = list
+) -> S3Server:
+    """Start the server on `address` (`wrap` turns its command into one run elsewhere, on a test host), wait
+    until it answers, create a user with a key, then turn signature checks on."""
     port = free_port()
     moto = Path(sys.executable).parent / "moto_server"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=out)
-    base = f"http://127.0.0.1:{port}"
+        command = wrap([str(moto), "-H", address, "-p", str(port)])
+        process = subprocess.Popen(command, stdout=out, stderr=out)
+    base = f"http://{address}:{port}"
     try:
         _wait(base, process, wait_s)
         key_id, secret = _user(base)
@@ -65,7 +70,7 @@ def start(log: Path, wait_s: float = 120.0) -> S3Server:
     except BaseException:
         stop(process)
         raise
-    return S3Server(f"127.0.0.1:{port}", key_id, secret, process)
+    return S3Server(f"{address}:{port}", key_id, secret, process)
 
 
 def _wait(base: str, process: subprocess.Popen[bytes], wait_s: float) -> None:

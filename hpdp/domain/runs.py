@@ -129,6 +129,11 @@ class RunRecord:
             return None
         return (self.ended - self.started).total_seconds()
 
+    @property
+    def host(self) -> str | None:
+        """The host that executes or executed it (from its process), so runs spread over workers tell apart."""
+        return self.process.rsplit(":", 2)[0] if self.process else None
+
     def but(self, **changes: Any) -> RunRecord:
         return replace(self, **changes)
 

@@ -13,17 +13,37 @@ from hpdp.domain.errors import InvalidInputError, UnsupportedError
 from hpdp.infrastructure.platform_status import read_status, write_status
 from hpdp.infrastructure.probes import taken
 from hpdp.infrastructure.settings import Settings
-from hpdp.presentation.cli.platform_plan import parse_roles, plan
+from hpdp.presentation.cli.platform_plan import parse_parts, plan
 
 
 def test_every_part_by_default_and_workers_only_with_the_redis_queue() -> None:
-    assert parse_roles(None, "thread") == ["serve", "scheduler", "mlflow"]
-    assert parse_roles(None, "redis") == ["serve", "scheduler", "worker", "mlflow"]
-    assert parse_roles("mlflow, serve", "thread") == ["serve", "mlflow"]
+    assert parse_parts(None, "thread") == ["serve", "scheduler", "mlflow"]
+    assert parse_parts(None, "redis") == ["serve", "scheduler", "worker", "mlflow"]
+    assert parse_parts("mlflow, serve", "thread") == ["serve", "mlflow"]
     with pytest.raises(InvalidInputError, match="use a comma-separated list"):
-        parse_roles("web", "thread")
+        parse_parts("web", "thread")
     with pytest.raises(UnsupportedError, match="HPDP_QUEUE=redis"):
-        parse_roles("worker", "thread")
+        parse_parts("worker", "thread")
+
+
+def test_a_role_names_what_one_host_of_several_runs() -> None:
+    assert parse_parts(None, "redis", "server") == ["serve", "mlflow"]
+    assert parse_parts(None, "redis", "server, scheduler") == ["serve", "scheduler", "mlflow"]
+    assert parse_parts(None, "redis", "worker") == ["worker"]
+    with pytest.raises(UnsupportedError, match="HPDP_QUEUE=redis"):
+        parse_parts(None, "thread", "worker")
+    with pytest.raises(InvalidInputError, match="server, scheduler, worker"):
+        parse_parts(None, "redis", "web")
+    with pytest.raises(InvalidInputError, match="not both"):
+        parse_parts("serve", "redis", "server")
+
+
+def test_serve_listens_where_its_setting_says_and_is_probed_there(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, serve_host="0.0.0.0", serve_port=18080, flight_port=18815, serve_token="s3cr")
+    parts = plan(settings, ["serve"])
+    assert parts.children[0].env["HPDP_SERVE_HOST"] == "0.0.0.0"
+    assert {p.host for p in parts.ports} == {"0.0.0.0"}
+    assert dict(parts.urls)["dashboards"] == "http://127.0.0.1:18080/"
 
 
 def test_the_plan_uses_the_workspace_settings_and_points_run_links_at_the_mlflow_ui(tmp_path: Path) -> None:

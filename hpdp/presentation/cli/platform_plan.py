@@ -18,7 +18,9 @@ from hpdp.domain.errors import InvalidInputError, UnsupportedError
 from hpdp.infrastructure.probes import HOST, Port, http_answers, log_says, tcp_open
 from hpdp.infrastructure.settings import Settings
 
-ROLES = ("serve", "scheduler", "worker", "mlflow")
+PARTS = ("serve", "scheduler", "worker", "mlflow")
+# what each host runs when the platform spans several: `hpdp up --role server,scheduler` on one, `worker` on others
+ROLES = {"server": ("serve", "mlflow"), "scheduler": ("scheduler",), "worker": ("worker",)}
 DEMO = "demo-api"
 Probe = Callable[[], bool] | str
 
@@ -39,20 +41,32 @@ class Plan:
         self.demo_url = None
 
 
-def parse_roles(only: str | None, queue: str) -> list[str]:
-    """The roles to start: every one by default (workers only with the Redis queue)."""
-    if not only:
-        return [r for r in ROLES if r != "worker" or queue == "redis"]
-    wanted = [r.strip().lower() for r in only.split(",") if r.strip()]
-    unknown = [r for r in wanted if r not in ROLES]
-    if unknown or not wanted:
-        known = ", ".join(ROLES)
-        raise InvalidInputError(f"--only {only!r} names no known part; use a comma-separated list of {known}.")
-    if "worker" in wanted and queue != "redis":
+def parse_parts(only: str | None, queue: str, role: str | None = None) -> list[str]:
+    """The parts to start: every one by default (workers only with the Redis queue), the named parts
+    (`--only`), or those of the named roles (`--role`)."""
+    if only and role:
+        raise InvalidInputError("Use --only or --role, not both: --role names what a host runs, --only its parts.")
+    if role:
+        wanted = _names(role, "--role", tuple(ROLES))
+        parts = {p for r in wanted for p in ROLES[r]}
+    elif only:
+        parts = set(_names(only, "--only", PARTS))
+    else:
+        return [p for p in PARTS if p != "worker" or queue == "redis"]
+    if "worker" in parts and queue != "redis":
         raise UnsupportedError(
             "Workers serve the Redis queue: set HPDP_QUEUE=redis and HPDP_REDIS_URL, or leave out worker."
         )
-    return [r for r in ROLES if r in wanted]
+    return [p for p in PARTS if p in parts]
+
+
+def _names(text: str, option: str, known: tuple[str, ...]) -> list[str]:
+    wanted = [n.strip().lower() for n in text.split(",") if n.strip()]
+    if not wanted or any(n not in known for n in wanted):
+        raise InvalidInputError(
+            f"{option} {text!r} names no known part; use a comma-separated list of {', '.join(known)}."
+        )
+    return wanted
 
 
 def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False, demo: bool = False) -> Plan:
@@ -70,7 +84,8 @@ def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False, demo:
     ui_url = settings.mlflow_ui_url or (
         settings.resolved_tracking_uri() if external_ui else f"http://{HOST}:{ui_port}" if "mlflow" in roles else None
     )
-    env = {"HPDP_HOME": str(home), "HPDP_SERVE_HOST": HOST}
+    serve_host = settings.serve_host
+    env = {"HPDP_HOME": str(home), "HPDP_SERVE_HOST": serve_host}
     if ui_url:
         env["HPDP_MLFLOW_UI_URL"] = ui_url
     hpdp = [sys.executable, "-m", "hpdp", *(["--debug"] if debug else [])]
@@ -90,15 +105,21 @@ def plan(settings: Settings, roles: Iterable[str], *, debug: bool = False, demo:
         for n in range(1, settings.up_workers + 1):
             child(f"worker-{n}", [*hpdp, "worker", "--pool", str(settings.scheduler_pool)], "Worker ")
     if "serve" in roles:
-        base = f"http://{HOST}:{serve_port}"
+        reach = _reachable(serve_host)
         ports = {"HPDP_SERVE_PORT": str(serve_port), "HPDP_FLIGHT_PORT": str(flight_port)}
-        child("serve", [*hpdp, "serve"], partial(_serve_ready, base, flight_port), ports)
-        out.ports += [Port("HPDP_SERVE_PORT", serve_port), Port("HPDP_FLIGHT_PORT", flight_port)]
+        child(
+            "serve", [*hpdp, "serve"], partial(_serve_ready, f"http://{reach}:{serve_port}", reach, flight_port), ports
+        )
+        out.ports += [
+            Port("HPDP_SERVE_PORT", serve_port, serve_host),
+            Port("HPDP_FLIGHT_PORT", flight_port, serve_host),
+        ]
+        base = f"http://{reach}:{serve_port}"
         out.urls += [
             ("dashboards", f"{base}/"),
             ("REST API", f"{base}/api/v1   (docs {base}/docs)"),
             ("GraphQL", f"{base}/graphql"),
-            ("Flight", f"grpc://{HOST}:{flight_port}"),
+            ("Flight", f"grpc://{reach}:{flight_port}"),
         ]
     if "mlflow" in roles and not external_ui:
         probe = partial(http_answers, f"http://{HOST}:{ui_port}/health")
@@ -145,8 +166,15 @@ def _pick(port: int) -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve_ready(base: str, flight_port: int) -> bool:
-    return http_answers(f"{base}/api/v1/info") and tcp_open(HOST, flight_port)
+def _serve_ready(base: str, host: str, flight_port: int) -> bool:
+    return http_answers(f"{base}/api/v1/info") and tcp_open(host.strip("[]"), flight_port)
+
+
+def _reachable(host: str) -> str:
+    """The address to reach a server bound to `host` at (loopback for every-address binds), as a URL host."""
+    if host in ("0.0.0.0", "::", "[::]", ""):
+        return HOST
+    return f"[{host.strip('[]')}]" if ":" in host else host
 
 
 def _always() -> bool:

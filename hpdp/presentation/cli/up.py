@@ -28,20 +28,32 @@ def up(
     only: Annotated[
         str | None, typer.Option("--only", help="Start only these parts: serve,scheduler,worker,mlflow.")
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help="What this host runs when the platform spans several: server,scheduler,worker."),
+    ] = None,
     no_demo: Annotated[bool, typer.Option("--no-demo", help="Start no demo.")] = False,
 ) -> None:
     """Start the whole platform on 127.0.0.1 and keep it running: the scheduler (or Redis workers), the
-    dashboards and APIs (`hpdp serve`) and the MLflow UI. A part that dies is restarted; Ctrl-C stops all."""
+    dashboards and APIs (`hpdp serve`) and the MLflow UI. A part that dies is restarted; Ctrl-C stops all.
+
+    On several hosts sharing PostgreSQL, Redis and object storage, `--role` picks each host's share: `server`
+    (dashboards, APIs and the MLflow server), `scheduler`, `worker`. The demo runs only without `--role`."""
     from hpdp.application.supervision import Supervisor
     from hpdp.infrastructure.platform_status import write_status
     from hpdp.infrastructure.probes import taken
     from hpdp.infrastructure.processes import launch
     from hpdp.infrastructure.settings import load_settings
-    from hpdp.presentation.cli.platform_plan import demo_wanted, parse_roles, plan
+    from hpdp.application.exposure import check_exposure
+    from hpdp.presentation.cli.platform_plan import demo_wanted, parse_parts, plan
 
     settings = load_settings()
     debug = "--debug" in sys.argv
-    parts = plan(settings, parse_roles(only, settings.queue), debug=debug, demo=not no_demo and demo_wanted(settings))
+    names = parse_parts(only, settings.queue, role)
+    if "serve" in names:
+        check_exposure(settings.serve_host, settings.serve_token)
+    demo = not no_demo and role is None and demo_wanted(settings)
+    parts = plan(settings, names, debug=debug, demo=demo)
     problems = taken(parts.ports)
     if problems:
         raise PortUnavailableError(" ".join(problems), code="port_taken")  # the sentence names the setting

@@ -103,6 +103,7 @@ def run(r: RunRecord) -> dict[str, Any]:
         "tracking_url": r.tracking_url,
         "reason": r.reason,
         "worker": r.worker,
+        "host": r.host,
     }
 
 

@@ -87,6 +87,7 @@ class Run:
     tracking_url: str | None
     reason: str | None
     worker: str | None
+    host: str | None
 
 
 @strawberry.type

@@ -25,6 +25,7 @@ def row(r: RunRecord) -> dict[str, Any]:
         "experiment": r.request.experiment or "",
         "created": when(r.created),
         "seconds": None if r.duration_s is None else round(r.duration_s, 2),
+        "host": r.host or "",
         "reason": r.reason or "",
     }
 
