@@ -32,6 +32,7 @@ MARKED_PLACES = {
     "e2e/test_run_output.py": ("kernel",),
     "e2e/test_wheel.py": ("kernel",),
     "e2e/test_up.py": ("kernel", "flight"),
+    "e2e/test_hosts.py": ("kernel", "browser", "hosts"),
 }
 # Fixtures that need a server started by `.ci/with-servers`.
 SERVER_FIXTURES = {"pg_url": "postgres", "pg_server_url": "postgres", "redis_env": "redis_queue"}
