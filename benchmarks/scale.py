@@ -11,7 +11,8 @@ server,scheduler`); worker hosts run `hpdp up --role worker`, as in tests/e2e/te
    This machine has two cores for every host, the shared engines and this script, so the computing grid
    cannot reach 2x here; the waiting grid shows what a second host gives runs that are mostly kernel time.
 2. ingest: rows/s into the lake, the same appends (the store write every load commits) on a PostgreSQL
-   catalog on host A and on a SQLite catalog, each with the data in a local folder and in the S3 store.
+   catalog on host A and on a SQLite catalog, each with the data in a local folder and in the S3 store; and
+   raw DuckDB (ATTACH the same kind of lake, INSERT the Arrow batch) beside hpdp's write on the local folder.
 """
 
 from __future__ import annotations
@@ -160,11 +161,50 @@ def ingest(engines: Engines, tmp: Path) -> None:
                 print(
                     f"  {batch:>7,}-row appends x{count:<3} {where:<12} {catalog:<18} {rate:>12,.0f} rows/s", flush=True
                 )
+        for catalog in lakes:
+            raw = statistics.median(_raw_appends(engines, tmp, catalog, table, count, n) for n in range(3))
+            hpdp_rate = results[(catalog, "local folder", batch)]
+            print(
+                f"  {batch:>7,}-row appends x{count:<3} local folder raw DuckDB, {catalog:<18} {raw:>12,.0f} rows/s"
+                f"  (hpdp/raw {hpdp_rate / raw:4.2f})",
+                flush=True,
+            )
     print("\nPostgreSQL catalog against SQLite catalog (rows/s ratio):")
     for batch in (100_000, 1_000):
         for where in data:
             pg, lite = results[("PostgreSQL catalog", where, batch)], results[("SQLite catalog", where, batch)]
             print(f"  {batch:>7,}-row appends, {where:<12} {pg / lite:5.2f}x")
+
+
+def _raw_appends(engines: Engines, tmp: Path, catalog: str, table: object, count: int, n: int) -> float:
+    """The same appends by hand: one DuckDB connection, the lake attached, one INSERT per batch."""
+    import duckdb
+
+    from hpdp.adapters.stores.extensions import load
+    from hpdp.adapters.stores.postgres import libpq_dsn
+    from hpdp.infrastructure.settings import Settings
+
+    tag = f"raw-{catalog[:2]}-{len(table)}-{n}"  # type: ignore[arg-type]
+    folder = tmp / "raw" / tag
+    folder.mkdir(parents=True)
+    extensions = Settings().resolved_extension_dir()
+    con = duckdb.connect(config={"extension_directory": str(extensions), "autoinstall_known_extensions": False})
+    try:
+        for name in ("ducklake", "sqlite", "postgres"):
+            load(con, name, extensions)
+        if catalog.startswith("PostgreSQL"):
+            where = "postgres:" + libpq_dsn(_fresh_database(engines.pg_url, tag))
+        else:
+            where = f"sqlite:{folder / 'catalog.sqlite'}"
+        con.register("arrow_batch", table)
+        con.execute(f"ATTACH 'ducklake:{where}' AS lake (DATA_PATH '{folder / 'data'}')")
+        con.execute("CREATE TABLE lake.rows AS SELECT * FROM arrow_batch LIMIT 1")
+        start = time.perf_counter()
+        for _ in range(count):
+            con.execute("INSERT INTO lake.rows SELECT * FROM arrow_batch")
+        return len(table) * count / (time.perf_counter() - start)  # type: ignore[arg-type]
+    finally:
+        con.close()
 
 
 def _fresh_database(url: str, name: str) -> str:
