@@ -4,10 +4,12 @@ and C; host C dies (every process on it gets SIGKILL) in the middle of a run; th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,23 @@ def api(base: str, token: str, path: str) -> Any:
     return response.json()
 
 
+def listen(url: str, token: str) -> list[dict[str, Any]]:
+    """Every event the server sends from now on, collected by a thread (the socket closes with the server)."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    seen: list[dict[str, Any]] = []
+    socket = connect(url, additional_headers={"Authorization": f"Bearer {token}"})
+
+    def receive() -> None:
+        with socket, contextlib.suppress(ConnectionClosed, OSError):
+            for message in socket:
+                seen.append(json.loads(message))
+
+    threading.Thread(target=receive, daemon=True).start()
+    return seen
+
+
 def wait_up(host: Host, log: Path) -> None:
     def up() -> bool:
         text = log.read_text(errors="replace") if log.exists() else ""
@@ -121,6 +140,7 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
         wait_up(host, logs / f"up-{host.hostname}.log")
 
     base = f"http://{a.address}:8080"
+    events = listen(f"ws://{a.address}:8080/ws/events", token)
     submitted = a.start([*HPDP, "experiment", "run", str(spec), "--timeout", "900"], logs / "grid.log", server)
 
     def second_run_on_c() -> list[dict[str, Any]]:
@@ -156,6 +176,9 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
     for r in finished:
         assert counts[r["parameters"]["x"]] == (ROWS, ROWS)  # every row of a finished run, once
     assert counts.get(failed["parameters"]["x"], (0, 0)) in ((0, 0), (ROWS, ROWS))  # whole or absent
+
+    started = {e.get("worker", "").split(":")[0] for e in events if e.get("type") == "run.started"}
+    assert {"hostb", "hostc"} <= started  # the workers' events reach the server host over Redis
 
     tracked = {r["tracking_id"] for r in finished}
     assert None not in tracked and len(tracked) == len(finished)
