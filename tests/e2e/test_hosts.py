@@ -1,16 +1,19 @@
-"""The platform on three hosts (network namespaces made by the test): host A runs PostgreSQL, Redis, an S3 store,
-the MLflow server, the scheduler and `hpdp serve`; hosts B and C run workers. An experiment grid spreads over B
-and C; host C dies (every process on it gets SIGKILL) in the middle of a run; the grid completes on B."""
+"""The platform on three hosts (network namespaces made by the test). Host A runs PostgreSQL, Redis, an S3 store,
+the MLflow server, a scheduler and `hpdp serve`; hosts B and C run workers, and B a second scheduler. A grid
+spreads over B and C; host C dies (every process on it gets SIGKILL) in the middle of a run; the grid completes
+on B. A schedule fires once per due time with a scheduler on each of two hosts."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import secrets
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,11 +136,14 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
         HPDP_MLFLOW_HOST=a.address,
     )
     a.start([*HPDP, "up", "--role", "server,scheduler", "--no-demo"], logs / "up-hosta.log", server)
-    for host in (b, c):
+    for host, role in ((b, "worker,scheduler"), (c, "worker")):  # a second scheduler on B
         env = host_env(tmp_path / f"home-{host.hostname}", shared, HPDP_UP_WORKERS="1", HPDP_SCHEDULER_POOL="1")
-        host.start([*HPDP, "up", "--role", "worker"], logs / f"up-{host.hostname}.log", env)
+        host.start([*HPDP, "up", "--role", role], logs / f"up-{host.hostname}.log", env)
     for host in (a, b, c):
         wait_up(host, logs / f"up-{host.hostname}.log")
+    tick = [*HPDP, "schedule", "add", "tick", "--notebook", str(spec.parent.parent / "notebooks" / "grid.ipynb")]
+    tick += ["--cron", "* * * * * */15", "--overlap", "-p", "x", "1000", "-p", "rows", "1", "-p", "pause", "0"]
+    assert a.run(tick, server).returncode == 0
 
     base = f"http://{a.address}:8080"
     events = listen(f"ws://{a.address}:8080/ws/events", token)
@@ -146,7 +152,7 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
     def second_run_on_c() -> list[dict[str, Any]]:
         """C's run in progress once C has finished one: the grid is spread, and C dies in the middle of it."""
         on_c = [r for r in api(base, token, "/runs?limit=100") if r["host"] == "hostc"]
-        running = [r for r in on_c if r["status"] == "running"]
+        running = [r for r in on_c if r["status"] == "running" and r["experiment"] == "spread"]
         return running if running and any(r["status"] == "finished" for r in on_c) else []
 
     [doomed] = wait_until(second_run_on_c, "a second run on host C", 300, 0.1)
@@ -176,6 +182,14 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
     for r in finished:
         assert counts[r["parameters"]["x"]] == (ROWS, ROWS)  # every row of a finished run, once
     assert counts.get(failed["parameters"]["x"], (0, 0)) in ((0, 0), (ROWS, ROWS))  # whole or absent
+
+    def ticks() -> list[dict[str, Any]]:
+        done = [r for r in api(base, token, "/runs?schedule=tick&limit=100") if r["status"] != "queued"]
+        return done if len(done) >= 3 else []
+
+    fired = sorted(datetime.fromisoformat(r["created"]) for r in wait_until(ticks, "three ticks", 120, 1))
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(fired)]
+    assert min(gaps) > 10, fired  # due every 15 s: two schedulers firing one due time would be a second apart
 
     started = {e.get("worker", "").split(":")[0] for e in events if e.get("type") == "run.started"}
     assert {"hostb", "hostc"} <= started  # the workers' events reach the server host over Redis
