@@ -17,6 +17,7 @@ HOST = "127.0.0.1"  # where the platform's servers listen
 class Port:
     setting: str  # the HPDP_ variable that changes it
     number: int
+    host: str = HOST  # the address it is bound to
 
 
 def http_answers(url: str, timeout_s: float = 2.0) -> bool:
@@ -58,9 +59,9 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def taken(ports: Iterable[Port], host: str = HOST) -> list[str]:
+def taken(ports: Iterable[Port]) -> list[str]:
     """One sentence for each port another program holds."""
-    return [taken_sentence(p) for p in ports if not port_free(host, p.number)]
+    return [taken_sentence(p) for p in ports if not port_free(p.host, p.number)]
 
 
 def taken_sentence(port: Port) -> str:

@@ -7,6 +7,7 @@ The parent sends one JSON request per line ({"method", "args", "kwargs"}) and re
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hpdp.adapters import logs
+from hpdp.adapters.tracking.mlflow import CREDENTIAL_VARIABLES
 from hpdp.application.runs_ports import AbstractTracker
 from hpdp.domain.errors import TaskFailedError, UnavailableError
 
@@ -21,7 +23,15 @@ from hpdp.domain.errors import TaskFailedError, UnavailableError
 class ChildProcessTracker(AbstractTracker):
     name = "mlflow"
 
-    def __init__(self, tracking_uri: str, artifact_root: Path | None = None, ui_url: str | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        artifact_root: Path | None = None,
+        ui_url: str | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
+        # the password goes through the environment, never the command line (which other users can list)
+        env = {**os.environ, **dict(zip(CREDENTIAL_VARIABLES, credentials, strict=True))} if credentials else None
         config = {
             "tracking_uri": tracking_uri,
             "artifact_root": str(artifact_root or ""),
@@ -33,6 +43,7 @@ class ChildProcessTracker(AbstractTracker):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=env,
         )
         self._lock = threading.Lock()
         self._used = False
