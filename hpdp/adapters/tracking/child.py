@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from hpdp.adapters import logs
 from hpdp.adapters.tracking.mlflow import CREDENTIAL_VARIABLES
@@ -30,8 +30,11 @@ class ChildProcessTracker(AbstractTracker):
         ui_url: str | None = None,
         credentials: tuple[str, str] | None = None,
     ) -> None:
-        # the password goes through the environment, never the command line (which other users can list)
-        env = {**os.environ, **dict(zip(CREDENTIAL_VARIABLES, credentials, strict=True))} if credentials else None
+        # the password goes through the environment, never the command line (which other users can list);
+        # the parent prints the run's link itself
+        env = {**os.environ, "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+        if credentials:
+            env.update(zip(CREDENTIAL_VARIABLES, credentials, strict=True))
         config = {
             "tracking_uri": tracking_uri,
             "artifact_root": str(artifact_root or ""),
@@ -107,7 +110,16 @@ class ChildProcessTracker(AbstractTracker):
             self._child.stdout.close()
 
 
-def _serve(config: dict[str, Any]) -> None:
+def _answers() -> TextIO:
+    """The channel for answers: this process's standard output, which from now on sends whatever else writes
+    to it (MLflow prints run links there for a tracking server) to standard error."""
+    sys.stdout.flush()
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return channel
+
+
+def _serve(config: dict[str, Any], channel: TextIO) -> None:
     from hpdp.adapters.tracking.mlflow import MLflowTracker
 
     logs.configure(bool(config.get("debug")))
@@ -124,8 +136,8 @@ def _serve(config: dict[str, Any]) -> None:
             answer = {"result": result}
         except Exception as exc:  # reported to the parent, which records the run's tracking failure
             answer = {"error": f"{type(exc).__name__}: {exc}"}
-        sys.stdout.write(json.dumps(answer, default=str) + "\n")
-        sys.stdout.flush()
+        channel.write(json.dumps(answer, default=str) + "\n")
+        channel.flush()
 
 
 def _exit_now() -> None:
@@ -141,5 +153,5 @@ def _exit_now() -> None:
 
 
 if __name__ == "__main__":
-    _serve(json.loads(sys.argv[1]))
+    _serve(json.loads(sys.argv[1]), _answers())
     _exit_now()
