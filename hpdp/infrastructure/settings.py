@@ -253,6 +253,11 @@ class Settings(BaseModel):
             )
         return (self.mlflow_user, password) if self.mlflow_user and password else None
 
+    def __repr_args__(self) -> Any:
+        """As pydantic shows it, with passwords in URLs masked (SecretStr fields mask themselves)."""
+        for name, value in super().__repr_args__():
+            yield name, mask_secret(value) if isinstance(value, str) and str(name).endswith("url") else value
+
     def masked(self) -> dict[str, str]:
         """The effective settings as HPDP_ variables, secrets masked."""
         out = {}

@@ -18,8 +18,6 @@ from tests.e2e.runs_cli import env_for, hpdp, runs, start, stop, wait_for
 from tests.notebook_factory import write_notebook
 from tests.s3_server import S3Server
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.kernel]
-
 READY = "Ctrl-C stops everything."
 PASSWORD = "mlflow-hunter2-pass"
 PG_PASSWORD = "pg-hunter2-secret"  # the test server trusts loopback, so any password passes, and must not show
@@ -76,6 +74,9 @@ def status(url: str, auth: tuple[str, str] | None = None) -> int:
     return httpx.get(url, auth=auth, timeout=30).status_code
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.kernel
 def test_a_run_tracked_over_http_lands_in_postgresql_and_the_bucket_behind_basic_auth(
     shared: Shared, workspace: Path, tmp_path: Path, s3_server: S3Server
 ) -> None:
@@ -127,3 +128,14 @@ def test_a_run_tracked_over_http_lands_in_postgresql_and_the_bucket_behind_basic
     for secret in (PASSWORD, "a-newer-password-2", PG_PASSWORD, s3_server.secret):
         assert secret not in shown
     assert "Traceback" not in shown
+
+
+def test_beyond_loopback_without_auth_up_is_one_sentence_and_starts_nothing(workspace: Path) -> None:
+    env = env_for(workspace, mlflow_host="0.0.0.0", mlflow_ui_port=str(free_port()))
+    done = hpdp(env, "up", "--only", "mlflow", "--no-demo", timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [
+        "Error: The MLflow server on 0.0.0.0 reaches other machines, so set HPDP_MLFLOW_USER and "
+        "HPDP_MLFLOW_PASSWORD (or HPDP_MLFLOW_HOST=127.0.0.1)."
+    ]
+    assert not (workspace / "logs").exists()
