@@ -75,7 +75,6 @@ def status(url: str, auth: tuple[str, str] | None = None) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.postgres
 @pytest.mark.kernel
 def test_a_run_tracked_over_http_lands_in_postgresql_and_the_bucket_behind_basic_auth(
     shared: Shared, workspace: Path, tmp_path: Path, s3_server: S3Server

@@ -24,6 +24,7 @@ PLACES = {
         "tests/e2e/test_up.py",
         "tests/e2e/test_plugin.py::test_a_queue_and_a_tracker",
         "tests/e2e/test_insights_cli.py::test_a_notebook_that_got_30_percent_slower",
+        "tests/e2e/test_mlflow_server.py::test_a_run_tracked_over_http",
     ),
     "browser": (
         "tests/e2e/jupyter/test_lab_browser.py",
