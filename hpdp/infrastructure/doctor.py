@@ -153,21 +153,22 @@ def _tracking(settings: Settings) -> Iterator[Check]:
 
 
 def _mlflow_server(settings: Settings) -> Iterator[Check]:
-    """The shared MLflow server that `hpdp up` starts: who may reach it, its PostgreSQL and its bucket."""
-    if not settings.mlflow_server_shared():
-        yield Check(OK, "MLflow server of hpdp up: not shared (a UI over the tracking store on loopback)")
-        return
+    """The MLflow server that `hpdp up` starts: who may reach it and, when shared, its PostgreSQL and bucket."""
     from hpdp.application.exposure import check_tracking_exposure
     from hpdp.domain.errors import ConfigError
 
+    shared = settings.mlflow_server_shared()
     try:
         authenticated = settings.mlflow_credentials() is not None
         check_tracking_exposure(settings.mlflow_host, authenticated)
     except ConfigError as exc:
         yield Check(FAIL, str(exc))
     else:
+        what = "shared" if shared else "a UI over the tracking store"
         how = "with basic auth" if authenticated else "no auth"
-        yield Check(OK, f"MLflow server of hpdp up binds {settings.mlflow_host} ({how})")
+        yield Check(OK, f"MLflow server of hpdp up: {what}, on {settings.mlflow_host} ({how})")
+    if not shared:
+        return
     backend = settings.mlflow_backend_url or ""
     if backend.split("://", 1)[0].lower().partition("+")[0] in ("postgresql", "postgres"):
         yield _postgres_answers(_libpq(backend), "HPDP_MLFLOW_BACKEND_URL")

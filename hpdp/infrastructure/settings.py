@@ -220,10 +220,10 @@ class Settings(BaseModel):
         return self.resolved_tracking_uri().startswith(("http://", "https://"))
 
     def mlflow_server_shared(self) -> bool:
-        """Whether the MLflow server that `hpdp up` starts is one that other hosts track to: any of its own
-        settings given. It then serves artifacts itself, and starts even beside an http tracking URI (its own)."""
-        own = (self.mlflow_backend_url, self.mlflow_artifacts, self.mlflow_user)
-        return any(own) or "mlflow_host" in self.model_fields_set
+        """Whether the MLflow server that `hpdp up` starts is one that other hosts track to: its store, artifacts
+        or address given. It then serves artifacts itself, and starts even beside an http tracking URI (its own).
+        The user and password do not count: every client host sets them too."""
+        return bool(self.mlflow_backend_url or self.mlflow_artifacts) or "mlflow_host" in self.model_fields_set
 
     def resolved_mlflow_backend_url(self) -> str:
         """Where that server keeps runs, as SQLAlchemy takes it: PostgreSQL through psycopg 3 (the postgres

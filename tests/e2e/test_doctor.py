@@ -76,4 +76,4 @@ def test_the_shared_mlflow_server_checks_its_postgresql_and_its_bucket(workspace
     done = hpdp(env, "doctor", timeout=120)
     assert done.returncode == 0, done.stdout
     assert f"MLflow artifacts bucket s3://{bucket}/ at {s3_server.endpoint} answers" in done.stdout
-    assert "MLflow server of hpdp up binds 127.0.0.1 (no auth)" in done.stdout
+    assert "MLflow server of hpdp up: shared, on 127.0.0.1 (no auth)" in done.stdout

@@ -135,3 +135,19 @@ def test_the_overview_lists_the_parts_while_up_runs(tmp_path: Path) -> None:
     assert platform_rows(workspace) == [
         {"part": "serve", "state": "running", "pid": 7, "restarts": 2, "last exit code": -9, "log": "serve.log"}
     ]
+
+
+def test_a_client_host_with_the_servers_credentials_starts_no_server_of_its_own(tmp_path: Path) -> None:
+    client = Settings(
+        home=tmp_path,
+        mlflow_tracking_uri="http://10.1.0.1:5000",
+        mlflow_user="hpdp",
+        mlflow_password="twelve-chars-or-more",
+    )
+    parts = plan(client, ["scheduler", "mlflow"])
+    assert [c.name for c in parts.children] == ["scheduler"]
+    assert dict(parts.urls)["MLflow UI"] == "http://10.1.0.1:5000"
+    # on loopback over the workspace's store, the UI asks for the same user and password
+    local = Settings(home=tmp_path, mlflow_ui_port=15002, mlflow_user="hpdp", mlflow_password="twelve-chars-or-more")
+    [mlflow] = plan(local, ["mlflow"]).children
+    assert "--no-serve-artifacts" in mlflow.command and "--app-name" in mlflow.command

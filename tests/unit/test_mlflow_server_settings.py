@@ -32,8 +32,9 @@ def test_artifacts_default_to_the_workspace_and_may_be_a_folder_or_a_bucket(tmp_
     assert load_settings(mlflow_artifacts="s3://ml-art/runs/").resolved_mlflow_artifacts() == "s3://ml-art/runs"
 
 
-def test_the_server_is_shared_once_any_of_its_settings_is_given():
+def test_the_server_is_shared_once_its_store_artifacts_or_address_is_given():
     assert not load_settings().mlflow_server_shared()
+    assert not load_settings(mlflow_user="hpdp", mlflow_password="twelve-chars-or-more").mlflow_server_shared()
     assert load_settings(mlflow_host="127.0.0.1").mlflow_server_shared()
     assert load_settings(mlflow_artifacts="s3://ml-art/x").mlflow_server_shared()
     assert load_settings(mlflow_backend_url="sqlite:///x.db").mlflow_server_shared()

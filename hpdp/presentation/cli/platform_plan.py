@@ -189,12 +189,12 @@ def _mlflow_server(settings: Settings, port: int) -> tuple[list[str], dict[str, 
     command += ["--port", str(port), "--workers", "1"]
     if not settings.mlflow_server_shared():  # a UI over the workspace's store, which its clients write directly
         artifacts = settings.resolved_home() / "mlruns"
-        return [*command, "--default-artifact-root", artifacts.as_uri(), "--no-serve-artifacts"], env
-    # a shared server: clients send artifacts to it over HTTP and need no access to where it keeps them
-    destination = settings.resolved_mlflow_artifacts()
-    command += ["--serve-artifacts", "--artifacts-destination", destination]
-    if destination.startswith("s3://"):
-        env |= _s3_environment(settings)
+        command += ["--default-artifact-root", artifacts.as_uri(), "--no-serve-artifacts"]
+    else:  # a shared server: clients send artifacts to it over HTTP and need no access to where it keeps them
+        destination = settings.resolved_mlflow_artifacts()
+        command += ["--serve-artifacts", "--artifacts-destination", destination]
+        if destination.startswith("s3://"):
+            env |= _s3_environment(settings)
     credentials = settings.mlflow_credentials()
     if credentials is not None:
         command += ["--app-name", "basic-auth"]
