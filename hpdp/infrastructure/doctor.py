@@ -142,14 +142,40 @@ def _tracking(settings: Settings) -> Iterator[Check]:
     if uri.startswith(("http://", "https://")):
         from hpdp.infrastructure.probes import http_answers
 
-        if http_answers(uri.rstrip("/") + "/health", timeout_s=3):
-            yield Check(OK, f"MLflow tracking at {shown} answers")
-        else:
+        if not http_answers(uri.rstrip("/") + "/health", timeout_s=3):
             yield Check(FAIL, f"MLflow tracking at {shown} does not answer: start it or fix HPDP_MLFLOW_TRACKING_URI.")
+        elif _refused(uri, settings):
+            yield Check(
+                FAIL,
+                f"MLflow tracking at {shown} refuses to answer without the right user and password: "
+                "set or fix HPDP_MLFLOW_USER and HPDP_MLFLOW_PASSWORD.",
+            )
+        else:
+            yield Check(OK, f"MLflow tracking at {shown} answers")
     elif uri.startswith(("postgresql://", "postgres://")) or "+psycopg" in uri.split("://", 1)[0]:
         yield _postgres_answers(_libpq(uri), "HPDP_MLFLOW_TRACKING_URI")
     else:
         yield Check(OK, f"MLflow tracking: {shown}")
+
+
+def _refused(uri: str, settings: Settings) -> bool:
+    """Whether the tracking server answers 401 to one API request with the configured credentials (if any)."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(uri.rstrip("/") + "/api/2.0/mlflow/experiments/search?max_results=1")
+    credentials = settings.mlflow_credentials()
+    if credentials is not None:
+        token = base64.b64encode(":".join(credentials).encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        urllib.request.urlopen(request, timeout=3).close()
+    except urllib.error.HTTPError as exc:
+        return exc.code == 401
+    except OSError:
+        return False
+    return False
 
 
 def _mlflow_server(settings: Settings) -> Iterator[Check]:

@@ -108,6 +108,15 @@ def test_a_run_tracked_over_http_lands_in_postgresql_and_the_bucket_behind_basic
     assert status(run, ("hpdp-admin", "wrong-password-1")) == 401
     answer = httpx.get(run, auth=("hpdp-admin", PASSWORD), timeout=30)
     assert answer.status_code == 200 and answer.json()["run"]["data"]["metrics"]
+    # doctor, with the server up: its PostgreSQL and bucket answer, and the clients' password is checked
+    checked = hpdp(client, "doctor", timeout=120)
+    assert f"ok    MLflow tracking at {shared.base} answers" in checked.stdout, checked.stdout
+    assert "PostgreSQL at postgresql://postgres:***@" in checked.stdout
+    assert f"ok    MLflow artifacts bucket s3://{shared.bucket}/ at {s3_server.endpoint} answers" in checked.stdout
+    wrong = hpdp({**client, "HPDP_MLFLOW_PASSWORD": "wrong-password-1"}, "doctor", timeout=120)
+    assert f"MLflow tracking at {shared.base} refuses to answer without the right user and password" in wrong.stdout
+    shown_by_doctor = checked.stdout + checked.stderr + wrong.stdout + wrong.stderr
+
     config = workspace / "mlflow-auth.ini"
     assert config.stat().st_mode & 0o077 == 0 and (workspace / "mlflow-auth.db").stat().st_mode & 0o077 == 0
     assert PASSWORD not in config.read_text()
@@ -122,7 +131,7 @@ def test_a_run_tracked_over_http_lands_in_postgresql_and_the_bucket_behind_basic
     assert status(run, ("hpdp-admin", PASSWORD)) == 401
     stop(server, signal.SIGINT, timeout=30)
 
-    shown += shared.out.read_text() + done.stdout + done.stderr
+    shown += shared.out.read_text() + done.stdout + done.stderr + shown_by_doctor
     shown += "".join(p.read_text(errors="replace") for p in (workspace / "logs").iterdir())
     for secret in (PASSWORD, "a-newer-password-2", PG_PASSWORD, s3_server.secret):
         assert secret not in shown
