@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/scale.py [--grid 12] [--pause 3] [--rounds 2] [--section workers|ingest]
 
-Host A runs PostgreSQL, Redis and an S3 store (moto), the scheduler and `hpdp serve` (`hpdp up --role
-server,scheduler`); worker hosts run `hpdp up --role worker`, as in tests/e2e/test_hosts.py.
+Host A runs PostgreSQL, Redis and an S3 store (moto), the MLflow tracking server (runs in PostgreSQL,
+artifacts in the S3 store), the scheduler and `hpdp serve` (`hpdp up --role server,scheduler`); worker hosts run
+`hpdp up --role worker`, as in tests/e2e/test_hosts.py. Every run is tracked through that server.
 
 1. workers: the same experiment grid on one worker host, then on two, in alternating rounds. Two notebooks:
    one whose cells wait (`time.sleep`: kernel time that needs no CPU, as a run waiting on an API or a database)
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -87,9 +89,20 @@ def grid_wall(server: Host, spec: Path, env: dict[str, str]) -> float:
 
 def workers(net: Network, engines: Engines, tmp: Path, grid: int, pause: float, rounds: int) -> None:
     a, b, c = net["hosta"], net["hostb"], net["hostc"]
-    shared = {**engines.settings(), "HPDP_TRACKER": "memory"}
-    server = env_for(tmp / "home-a", shared)
-    a.start([*HPDP, "up", "--role", "scheduler", "--no-demo"], tmp / "up-a.log", server)
+    shared = {
+        **engines.settings(),
+        "HPDP_MLFLOW_TRACKING_URI": f"http://{a.address}:5000",
+        "HPDP_MLFLOW_USER": "hpdp",
+        "HPDP_MLFLOW_PASSWORD": secrets.token_urlsafe(16),
+    }
+    server = env_for(
+        tmp / "home-a",
+        shared,
+        HPDP_MLFLOW_HOST=a.address,
+        HPDP_MLFLOW_BACKEND_URL=engines.mlflow_url,
+        HPDP_MLFLOW_ARTIFACTS=f"s3://{engines.bucket}/mlflow",
+    )
+    a.start([*HPDP, "up", "--role", "server,scheduler", "--no-demo"], tmp / "up-a.log", server)
     wait_up(tmp / "up-a.log")
     walls: dict[tuple[str, int], list[float]] = {}
     plans = specs(tmp / "project", grid, pause)

@@ -21,6 +21,7 @@ REDIS_PORT = 6379
 @dataclass
 class Engines:
     pg_url: str  # the lake's catalog and the run log
+    mlflow_url: str  # the tracking server's runs
     redis_url: str
     s3: s3_server.S3Server | None
     bucket: str
@@ -61,9 +62,9 @@ class Engines:
 def start_engines(host: Host, subnet: str, logs: Path) -> Engines:
     """PostgreSQL, Redis and the S3 server on `host`, listening on its address only (clients from `subnet`)."""
     pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1]
-    engines = Engines("", "", None, "", [], Path(tempfile.mkdtemp(prefix="hpdp-hostpg-")), pg_bin)
+    engines = Engines("", "", "", None, "", [], Path(tempfile.mkdtemp(prefix="hpdp-hostpg-")), pg_bin)
     try:
-        engines.pg_url = _postgres(host, subnet, pg_bin, engines.pg_root)
+        engines.pg_url, engines.mlflow_url = _postgres(host, subnet, pg_bin, engines.pg_root)
         password = secrets.token_hex(12)
         redis = ["redis-server", "--bind", host.address, "--port", str(REDIS_PORT), "--requirepass", password]
         redis += ["--save", "", "--appendonly", "no", "--dir", str(engines.pg_root)]
@@ -79,7 +80,8 @@ def start_engines(host: Host, subnet: str, logs: Path) -> Engines:
         raise
 
 
-def _postgres(host: Host, subnet: str, pg_bin: Path, root: Path) -> str:
+def _postgres(host: Host, subnet: str, pg_bin: Path, root: Path) -> tuple[str, str]:
+    """The server's URLs of two databases: the lake's and the tracking server's."""
     password = secrets.token_hex(12)
     root.chmod(0o755)
     (root / "pw").write_text(password)
@@ -100,7 +102,8 @@ def _postgres(host: Host, subnet: str, pg_bin: Path, root: Path) -> str:
     server = f"postgresql://postgres:{password}@{host.address}:{PG_PORT}"
     with psycopg.connect(f"{server}/postgres", autocommit=True) as con:
         con.execute("CREATE DATABASE hpdp")
-    return f"{server}/hpdp"
+        con.execute("CREATE DATABASE mlflow")
+    return f"{server}/hpdp", f"{server}/mlflow"
 
 
 def _redis_answers(url: str) -> bool:

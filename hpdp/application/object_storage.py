@@ -14,6 +14,7 @@ class ObjectStorage:
     use_ssl: bool = True
     key_id: str | None = None
     secret: str | None = field(default=None, repr=False)
+    setting: str = "HPDP_LAKE_DATA_PATH"  # the setting that names the bucket, for messages
 
     @property
     def bucket(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ class RunOptions:
     queue_workers: int = 2
     tracking_uri: str | None = None
     ui_url: str | None = None
+    tracking_user: str | None = None  # MLflow basic auth of a tracking server
+    tracking_password: str | None = field(default=None, repr=False)
     tracker_in_child: bool = False  # one run in this process: the tracker loads in a child process meanwhile
     webhook_url: str | None = None
     run_log_url: str | None = None

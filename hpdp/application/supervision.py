@@ -38,7 +38,7 @@ class ChildSpec:
 
     name: str
     command: Sequence[str]
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold a part's secrets
     log: Path | None = None  # None: the child writes to this terminal
     ready: Callable[[], bool] = lambda: True
 

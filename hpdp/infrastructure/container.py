@@ -258,6 +258,7 @@ class Container:
 
         s = self.settings
         run_log_url, run_log_url_setting = s.resolved_run_log_url()
+        user, password = s.mlflow_credentials() or (None, None)
         return RunOptions(
             home=writable_home(s.resolved_home()),
             kernel_name=s.run_kernel,
@@ -267,6 +268,8 @@ class Container:
             queue_workers=s.queue_workers,
             tracking_uri=s.mlflow_tracking_uri,
             ui_url=s.mlflow_ui_url,
+            tracking_user=user,
+            tracking_password=password,
             tracker_in_child=self._tracker_in_child,
             webhook_url=s.webhook_url,
             run_log_url=run_log_url,

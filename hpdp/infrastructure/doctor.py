@@ -66,15 +66,15 @@ def _extensions(settings: Settings) -> Iterator[Check]:
 
 
 def _ports(settings: Settings) -> Iterator[Check]:
-    from hpdp.infrastructure.probes import HOST, Port, port_free, taken_sentence
+    from hpdp.infrastructure.probes import Port, port_free, taken_sentence
 
     ports = [
         Port("HPDP_SERVE_PORT", settings.serve_port),
         Port("HPDP_FLIGHT_PORT", settings.flight_port),
-        Port("HPDP_MLFLOW_UI_PORT", settings.mlflow_ui_port),
+        Port("HPDP_MLFLOW_UI_PORT", settings.mlflow_ui_port, host=settings.mlflow_host),
     ]
     for port in ports:
-        if not port.number or port_free(HOST, port.number):
+        if not port.number or port_free(port.host, port.number):
             yield Check(OK, f"Port {port.number} is free ({port.setting})")
         else:
             yield Check(FAIL, taken_sentence(port))
@@ -142,14 +142,91 @@ def _tracking(settings: Settings) -> Iterator[Check]:
     if uri.startswith(("http://", "https://")):
         from hpdp.infrastructure.probes import http_answers
 
-        if http_answers(uri.rstrip("/") + "/health", timeout_s=3):
-            yield Check(OK, f"MLflow tracking at {shown} answers")
-        else:
+        if not http_answers(uri.rstrip("/") + "/health", timeout_s=3):
             yield Check(FAIL, f"MLflow tracking at {shown} does not answer: start it or fix HPDP_MLFLOW_TRACKING_URI.")
+        elif _refused(uri, settings):
+            yield Check(
+                FAIL,
+                f"MLflow tracking at {shown} refuses to answer without the right user and password: "
+                "set or fix HPDP_MLFLOW_USER and HPDP_MLFLOW_PASSWORD.",
+            )
+        else:
+            yield Check(OK, f"MLflow tracking at {shown} answers")
     elif uri.startswith(("postgresql://", "postgres://")) or "+psycopg" in uri.split("://", 1)[0]:
-        yield _postgres_answers(uri.replace("+psycopg2", "").replace("+psycopg", ""), "HPDP_MLFLOW_TRACKING_URI")
+        yield _postgres_answers(_libpq(uri), "HPDP_MLFLOW_TRACKING_URI")
     else:
         yield Check(OK, f"MLflow tracking: {shown}")
+
+
+def _refused(uri: str, settings: Settings) -> bool:
+    """Whether the tracking server answers 401 to one API request with the configured credentials (if any)."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(uri.rstrip("/") + "/api/2.0/mlflow/experiments/search?max_results=1")
+    credentials = settings.mlflow_credentials()
+    if credentials is not None:
+        token = base64.b64encode(":".join(credentials).encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        urllib.request.urlopen(request, timeout=3).close()
+    except urllib.error.HTTPError as exc:
+        return exc.code == 401
+    except OSError:
+        return False
+    return False
+
+
+def _mlflow_server(settings: Settings) -> Iterator[Check]:
+    """The MLflow server that `hpdp up` starts: who may reach it and, when shared, its PostgreSQL and bucket."""
+    from hpdp.application.exposure import check_tracking_exposure
+    from hpdp.domain.errors import ConfigError
+
+    shared = settings.mlflow_server_shared()
+    try:
+        authenticated = settings.mlflow_credentials() is not None
+        check_tracking_exposure(settings.mlflow_host, authenticated)
+    except ConfigError as exc:
+        yield Check(FAIL, str(exc))
+    else:
+        what = "shared" if shared else "a UI over the tracking store"
+        how = "with basic auth" if authenticated else "no auth"
+        yield Check(OK, f"MLflow server of hpdp up: {what}, on {settings.mlflow_host} ({how})")
+    if not shared:
+        return
+    backend = settings.mlflow_backend_url or ""
+    if backend.split("://", 1)[0].lower().partition("+")[0] in ("postgresql", "postgres"):
+        yield _postgres_answers(_libpq(backend), "HPDP_MLFLOW_BACKEND_URL")
+    yield from _artifact_bucket(settings)
+
+
+def _artifact_bucket(settings: Settings) -> Iterator[Check]:
+    """One listing request to the artifacts' bucket, as the lake checks its own (same sentences)."""
+    from hpdp.infrastructure.parts import mlflow_object_storage
+
+    storage = mlflow_object_storage(settings)
+    if storage is None:
+        return
+    import duckdb
+
+    from hpdp.adapters.stores.object_storage import connect
+
+    con = duckdb.connect()
+    try:
+        connect(con, storage, settings.resolved_extension_dir())
+    except HpdpError as exc:
+        yield Check(FAIL, f"MLflow artifacts: {exc}")
+    else:
+        yield Check(OK, f"MLflow artifacts bucket {storage.scope} at {storage.where()} answers")
+    finally:
+        con.close()
+
+
+def _libpq(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL (postgresql+driver://) as libpq takes it."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme.partition('+')[0]}://{rest}"
 
 
 def _postgres_answers(url: str, setting: str) -> Check:
@@ -194,6 +271,7 @@ CHECKS: tuple[Callable[[Settings], Iterator[Check]], ...] = (
     _redis,
     _postgres,
     _tracking,
+    _mlflow_server,
 )
 
 

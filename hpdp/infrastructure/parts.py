@@ -55,15 +55,26 @@ def object_storage(settings: Settings) -> ObjectStorage | None:
     """Where the lake's data files go when HPDP_LAKE_DATA_PATH is an s3:// URL."""
     if not settings.lake_on_object_storage() or settings.lake_data_path is None:
         return None
+    return _s3(settings, settings.lake_data_path, "HPDP_LAKE_DATA_PATH")
+
+
+def mlflow_object_storage(settings: Settings) -> ObjectStorage | None:
+    """Where the MLflow server of `hpdp up` puts artifacts when HPDP_MLFLOW_ARTIFACTS is an s3:// URL."""
+    where = settings.mlflow_artifacts or ""
+    return _s3(settings, where, "HPDP_MLFLOW_ARTIFACTS") if where.startswith("s3://") else None
+
+
+def _s3(settings: Settings, url: str, setting: str) -> ObjectStorage:
     endpoint, use_ssl = settings.resolved_s3_endpoint()
     return ObjectStorage(
-        url=settings.lake_data_path,
+        url=url,
         endpoint=endpoint,
         region=settings.s3_region,
         url_style=settings.resolved_s3_url_style(),
         use_ssl=use_ssl,
         key_id=settings.s3_key_id,
         secret=settings.s3_secret.get_secret_value() if settings.s3_secret else None,
+        setting=setting,
     )
 
 

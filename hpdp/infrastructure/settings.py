@@ -21,8 +21,10 @@ OUTPUT_FORMATS = ("polars", "pandas", "arrow")
 
 
 PREFIX = "HPDP_"
+_MLFLOW_BACKENDS = ("postgresql", "postgres", "sqlite", "mysql", "mssql")  # SQLAlchemy stores MLflow runs on
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 ENV_FILE = ".env"
+_SECRET_WORDS = ("secret", "token", "password")  # in a setting's name: its value is never shown
 
 
 class Settings(BaseModel):
@@ -54,6 +56,12 @@ class Settings(BaseModel):
     tracker: str = Field(default="mlflow", description="run tracker: mlflow or memory")
     mlflow_tracking_uri: str | None = Field(default=None, description="default $HPDP_HOME/mlflow.db")
     mlflow_ui_url: str | None = Field(default=None, description="MLflow UI base URL for run links")
+    # the MLflow server that hpdp up starts: a tracking server shared by several hosts
+    mlflow_backend_url: str | None = Field(default=None, description="its runs (default: the tracking store)")
+    mlflow_artifacts: str | None = Field(default=None, description="its artifacts: folder or s3://bucket/prefix")
+    mlflow_host: str = Field(default="127.0.0.1", description="its address (beyond loopback: user and password)")
+    mlflow_user: str | None = Field(default=None, description="MLflow basic-auth user of the server and its clients")
+    mlflow_password: SecretStr | None = Field(default=None, description="that user's password (never printed)")
     webhook_url: str | None = Field(default=None, description="gets a JSON POST on a final failure")
     run_heartbeat_s: float = Field(default=5.0, gt=0, description="how often a running run reports")
     run_stale_after_s: float = Field(default=60.0, gt=0, description="a running run silent this long failed")
@@ -97,7 +105,7 @@ class Settings(BaseModel):
     def _lower_names(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("lake_data_path")
+    @field_validator("lake_data_path", "mlflow_artifacts")
     @classmethod
     def _data_path(cls, value: str | None) -> str | None:
         value = (value or "").strip()
@@ -109,6 +117,24 @@ class Settings(BaseModel):
         if scheme.lower() != "s3" or not _BUCKET.fullmatch(rest.split("/", 1)[0]):
             raise ValueError("use a folder or s3://bucket/prefix (a bucket name: 3-63 of a-z 0-9 . -)")
         return "s3://" + rest.rstrip("/") + "/"
+
+    @field_validator("mlflow_backend_url")
+    @classmethod
+    def _backend_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        scheme = value.partition("://")[0].lower().partition("+")[0]
+        if "://" not in value or scheme not in _MLFLOW_BACKENDS:
+            raise ValueError("use postgresql://user:password@host:port/db or sqlite:///path/to/mlflow.db")
+        return value
+
+    @field_validator("mlflow_password")
+    @classmethod
+    def _password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and len(value.get_secret_value()) < 12:
+            raise ValueError("use at least 12 characters (MLflow's rule)")
+        return value if value is not None and value.get_secret_value() else None
 
     @field_validator("s3_endpoint")
     @classmethod
@@ -190,6 +216,48 @@ class Settings(BaseModel):
     def resolved_tracking_uri(self) -> str:
         return self.mlflow_tracking_uri or f"sqlite:///{self.resolved_home() / 'mlflow.db'}"
 
+    def tracking_over_http(self) -> bool:
+        return self.resolved_tracking_uri().startswith(("http://", "https://"))
+
+    def mlflow_server_shared(self) -> bool:
+        """Whether the MLflow server that `hpdp up` starts is one that other hosts track to: its store, artifacts
+        or address given. It then serves artifacts itself, and starts even beside an http tracking URI (its own).
+        The user and password do not count: every client host sets them too."""
+        return bool(self.mlflow_backend_url or self.mlflow_artifacts) or "mlflow_host" in self.model_fields_set
+
+    def resolved_mlflow_backend_url(self) -> str:
+        """Where that server keeps runs, as SQLAlchemy takes it: PostgreSQL through psycopg 3 (the postgres
+        extra), the driver hpdp installs; by default the workspace's tracking store."""
+        url = self.mlflow_backend_url
+        if url is None:
+            uri = self.resolved_tracking_uri()
+            return f"sqlite:///{self.resolved_home() / 'mlflow.db'}" if self.tracking_over_http() else uri
+        scheme, _, rest = url.partition("://")
+        return f"postgresql+psycopg://{rest}" if scheme.lower() in ("postgresql", "postgres") else url
+
+    def resolved_mlflow_artifacts(self) -> str:
+        """Where that server puts artifacts: s3://bucket/prefix or a folder's file URI."""
+        where = self.mlflow_artifacts
+        if where is None:
+            return (self.resolved_home() / "mlruns").as_uri()
+        if where.startswith("s3://"):
+            return where.rstrip("/")
+        return Path(where).expanduser().resolve().as_uri()
+
+    def mlflow_credentials(self) -> tuple[str, str] | None:
+        """The MLflow user and password (the server's admin, and what clients send); None: no basic auth."""
+        password = self.mlflow_password.get_secret_value() if self.mlflow_password else ""
+        if bool(self.mlflow_user) != bool(password):
+            raise ConfigError(
+                "HPDP_MLFLOW_USER and HPDP_MLFLOW_PASSWORD go together: set both for MLflow's basic auth, or neither."
+            )
+        return (self.mlflow_user, password) if self.mlflow_user and password else None
+
+    def __repr_args__(self) -> Any:
+        """As pydantic shows it, with passwords in URLs masked (SecretStr fields mask themselves)."""
+        for name, value in super().__repr_args__():
+            yield name, mask_secret(value) if isinstance(value, str) and str(name).endswith("url") else value
+
     def masked(self) -> dict[str, str]:
         """The effective settings as HPDP_ variables, secrets masked."""
         out = {}
@@ -197,7 +265,7 @@ class Settings(BaseModel):
             text = "" if value is None else str(value)
             if isinstance(value, SecretStr):
                 text = "***"
-            elif value is not None and (name.endswith("url") or "secret" in name or "token" in name):
+            elif value is not None and (name.endswith("url") or any(w in name for w in _SECRET_WORDS)):
                 text = mask_secret(text)
             out[f"HPDP_{name.upper()}"] = text
         return out
@@ -245,5 +313,7 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"
         message = error["msg"].removeprefix("Value error, ")
-        shown = "***" if "secret" in field or "token" in field else repr(error.get("input"))
+        shown = "***" if any(word in field for word in _SECRET_WORDS) else repr(error.get("input"))
+        if field.endswith("url") and isinstance(error.get("input"), str):
+            shown = repr(mask_secret(error["input"]))
         raise ConfigError(f"HPDP_{field.upper()}={shown} is not valid: {message}.") from None

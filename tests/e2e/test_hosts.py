@@ -122,11 +122,14 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
     logs = tmp_path / "logs"
     spec = project(tmp_path / "project")
     token = secrets.token_urlsafe(16)
+    mlflow_auth = ("hpdp", secrets.token_urlsafe(16))
     shared = {
         **engines.settings(),
         "HPDP_RUN_HEARTBEAT_S": "1",
         "HPDP_RUN_STALE_AFTER_S": str(STALE_S),
         "HPDP_MLFLOW_TRACKING_URI": f"http://{a.address}:5000",
+        "HPDP_MLFLOW_USER": mlflow_auth[0],
+        "HPDP_MLFLOW_PASSWORD": mlflow_auth[1],
     }
     server = host_env(
         tmp_path / "home-a",
@@ -134,6 +137,8 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
         HPDP_SERVE_HOST=a.address,
         HPDP_SERVE_TOKEN=token,
         HPDP_MLFLOW_HOST=a.address,
+        HPDP_MLFLOW_BACKEND_URL=engines.mlflow_url,
+        HPDP_MLFLOW_ARTIFACTS=f"s3://{engines.bucket}/mlflow",
     )
     a.start([*HPDP, "up", "--role", "server,scheduler", "--no-demo"], logs / "up-hosta.log", server)
     for host, role in ((b, "worker,scheduler"), (c, "worker")):  # a second scheduler on B
@@ -196,6 +201,15 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
 
     tracked = {r["tracking_id"] for r in finished}
     assert None not in tracked and len(tracked) == len(finished)
+    for run_id in tracked:  # in the tracking server on A (its runs in PostgreSQL), which B and C sent them to
+        got = httpx.get(f"http://{a.address}:5000/api/2.0/mlflow/runs/get", params={"run_id": run_id}, auth=mlflow_auth)
+        metrics = {m["key"]: m["value"] for m in got.json()["run"]["data"].get("metrics", [])}
+        assert metrics.get("rows_written") == ROWS
+    refused = httpx.get(f"http://{a.address}:5000/api/2.0/mlflow/runs/get", params={"run_id": run_id})
+    assert refused.status_code == 401
+    assert engines.s3 is not None
+    notebooks = [k for k in engines.s3.keys(engines.bucket) if k.startswith("mlflow/") and k.endswith(".ipynb")]
+    assert len(notebooks) >= len(finished)  # each run's output notebook, in the object store through the server
 
     from playwright.sync_api import expect, sync_playwright
 

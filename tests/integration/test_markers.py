@@ -24,13 +24,17 @@ PLACES = {
         "tests/e2e/test_up.py",
         "tests/e2e/test_plugin.py::test_a_queue_and_a_tracker",
         "tests/e2e/test_insights_cli.py::test_a_notebook_that_got_30_percent_slower",
+        "tests/e2e/test_mlflow_server.py::test_a_run_tracked_over_http",
+        "tests/e2e/test_hosts.py",
     ),
     "browser": (
         "tests/e2e/jupyter/test_lab_browser.py",
         "tests/e2e/jupyter/test_lab_cells.py",
         "tests/e2e/jupyter/test_lab_explorer.py",
         "tests/e2e/serve/test_pages_browser.py",
+        "tests/e2e/test_hosts.py",
     ),
+    "hosts": ("tests/e2e/test_hosts.py",),
     "flight": ("tests/integration/flight/", "tests/e2e/test_flight_cli.py", "tests/e2e/test_up.py"),
 }
 

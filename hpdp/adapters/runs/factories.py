@@ -21,13 +21,18 @@ def papermill_runner(options: RunOptions) -> AbstractRunner:
 def mlflow_tracker(options: RunOptions) -> AbstractTracker:
     """MLflow in this process, or (for one run) in a child process that loads in parallel with the kernel."""
     uri = options.tracking_uri or f"sqlite:///{options.home / 'mlflow.db'}"
+    # a tracking server decides where artifacts go (it serves them): a folder of this host would be wrong elsewhere
+    server = uri.startswith(("http://", "https://"))
+    artifacts = None if server else options.home / "mlruns"
+    ui_url = options.ui_url or (uri if server else None)  # a tracking server is its own UI
+    credentials = (options.tracking_user, options.tracking_password) if options.tracking_password else None
     if options.tracker_in_child:
         from hpdp.adapters.tracking.child import ChildProcessTracker
 
-        return ChildProcessTracker(uri, options.home / "mlruns", options.ui_url)
+        return ChildProcessTracker(uri, artifacts, ui_url, credentials)
     from hpdp.adapters.tracking.mlflow import MLflowTracker
 
-    return MLflowTracker(uri, options.home / "mlruns", options.ui_url)
+    return MLflowTracker(uri, artifacts, ui_url, credentials)
 
 
 def memory_tracker(options: RunOptions) -> AbstractTracker:

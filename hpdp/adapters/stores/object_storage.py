@@ -76,7 +76,7 @@ def access_error(exc: duckdb.Error, storage: ObjectStorage) -> StoreUnavailableE
         return ConfigError(f"S3 refused the credentials for {where}; check {_KEYS}.")
     if any(word in text for word in _NO_BUCKET):
         return ConfigError(
-            f"The bucket {storage.bucket!r} does not exist at {storage.where()}; create it or fix HPDP_LAKE_DATA_PATH."
+            f"The bucket {storage.bucket!r} does not exist at {storage.where()}; create it or fix {storage.setting}."
         )
     if "ssl" in text:
         return StoreUnavailableError(f"Could not reach {where} over TLS; check HPDP_S3_USE_SSL and HPDP_S3_ENDPOINT.")

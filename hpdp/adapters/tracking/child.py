@@ -7,13 +7,15 @@ The parent sends one JSON request per line ({"method", "args", "kwargs"}) and re
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from hpdp.adapters import logs
+from hpdp.adapters.tracking.mlflow import CREDENTIAL_VARIABLES
 from hpdp.application.runs_ports import AbstractTracker
 from hpdp.domain.errors import TaskFailedError, UnavailableError
 
@@ -21,7 +23,18 @@ from hpdp.domain.errors import TaskFailedError, UnavailableError
 class ChildProcessTracker(AbstractTracker):
     name = "mlflow"
 
-    def __init__(self, tracking_uri: str, artifact_root: Path | None = None, ui_url: str | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        artifact_root: Path | None = None,
+        ui_url: str | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
+        # the password goes through the environment, never the command line (which other users can list);
+        # the parent prints the run's link itself
+        env = {**os.environ, "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+        if credentials:
+            env.update(zip(CREDENTIAL_VARIABLES, credentials, strict=True))
         config = {
             "tracking_uri": tracking_uri,
             "artifact_root": str(artifact_root or ""),
@@ -33,6 +46,7 @@ class ChildProcessTracker(AbstractTracker):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=env,
         )
         self._lock = threading.Lock()
         self._used = False
@@ -96,7 +110,16 @@ class ChildProcessTracker(AbstractTracker):
             self._child.stdout.close()
 
 
-def _serve(config: dict[str, Any]) -> None:
+def _answers() -> TextIO:
+    """The channel for answers: this process's standard output, which from now on sends whatever else writes
+    to it (MLflow prints run links there for a tracking server) to standard error."""
+    sys.stdout.flush()
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return channel
+
+
+def _serve(config: dict[str, Any], channel: TextIO) -> None:
     from hpdp.adapters.tracking.mlflow import MLflowTracker
 
     logs.configure(bool(config.get("debug")))
@@ -113,8 +136,8 @@ def _serve(config: dict[str, Any]) -> None:
             answer = {"result": result}
         except Exception as exc:  # reported to the parent, which records the run's tracking failure
             answer = {"error": f"{type(exc).__name__}: {exc}"}
-        sys.stdout.write(json.dumps(answer, default=str) + "\n")
-        sys.stdout.flush()
+        channel.write(json.dumps(answer, default=str) + "\n")
+        channel.flush()
 
 
 def _exit_now() -> None:
@@ -130,5 +153,5 @@ def _exit_now() -> None:
 
 
 if __name__ == "__main__":
-    _serve(json.loads(sys.argv[1]))
+    _serve(json.loads(sys.argv[1]), _answers())
     _exit_now()

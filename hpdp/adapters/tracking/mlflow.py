@@ -13,6 +13,7 @@ from hpdp.adapters import logs
 from hpdp.application.runs_ports import AbstractTracker
 
 PARENT_TAG = "mlflow.parentRunId"
+CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
 
 
 @contextmanager
@@ -47,10 +48,17 @@ def _create_sqlite_store(uri: str) -> None:
 class MLflowTracker(AbstractTracker):
     name = "mlflow"
 
-    def __init__(self, tracking_uri: str, artifact_root: Path | None = None, ui_url: str | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        artifact_root: Path | None = None,
+        ui_url: str | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
         self.ui_url = ui_url
+        self._credentials = credentials
         self._client: Any = None
         self._experiments: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -62,6 +70,9 @@ class MLflowTracker(AbstractTracker):
                 from mlflow.tracking import MlflowClient
 
                 logs.adopt(*logs.MLFLOW_LOGGERS)
+                if self._credentials:
+                    # MLflow's REST client reads basic-auth credentials from the environment only
+                    os.environ.update(zip(CREDENTIAL_VARIABLES, self._credentials, strict=True))
                 with _creation_lock(self.tracking_uri):
                     _create_sqlite_store(self.tracking_uri)
                     self._client = MlflowClient(tracking_uri=self.tracking_uri)

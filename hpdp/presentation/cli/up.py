@@ -39,12 +39,12 @@ def up(
 
     On several hosts sharing PostgreSQL, Redis and object storage, `--role` picks each host's share: `server`
     (dashboards, APIs and the MLflow server), `scheduler`, `worker`. The demo runs only without `--role`."""
+    from hpdp.application.exposure import check_exposure
     from hpdp.application.supervision import Supervisor
     from hpdp.infrastructure.platform_status import write_status
     from hpdp.infrastructure.probes import taken
     from hpdp.infrastructure.processes import launch
     from hpdp.infrastructure.settings import load_settings
-    from hpdp.application.exposure import check_exposure
     from hpdp.presentation.cli.platform_plan import demo_wanted, parse_parts, plan
 
     settings = load_settings()
