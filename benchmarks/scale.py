@@ -49,6 +49,7 @@ def env_for(home: Path, shared: dict[str, str], **extra: str) -> dict[str, str]:
 
 def specs(root: Path, grid: int, pause: float) -> dict[str, Path]:
     out = {}
+    root.mkdir(parents=True, exist_ok=True)
     for name, body in WORKLOADS.items():
         write_notebook(root / f"{name}.ipynb", "x = 0\npause = 1.0\n", body, "print(x)")
         spec = root / f"{name}.yaml"
