@@ -21,7 +21,6 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
-from tests.e2e.browser import ARGS, need_chromium
 from tests.host_servers import Engines, start_engines
 from tests.hosts import Host, Network, unavailable, wait_until
 from tests.notebook_factory import write_notebook
@@ -116,7 +115,7 @@ def wait_up(host: Host, log: Path) -> None:
 
 
 def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
-    network: Network, engines: Engines, tmp_path: Path
+    network: Network, engines: Engines, page: Any, tmp_path: Path
 ) -> None:
     a, b, c = network["hosta"], network["hostb"], network["hostc"]
     logs = tmp_path / "logs"
@@ -211,14 +210,8 @@ def test_a_grid_spreads_over_two_worker_hosts_and_survives_one_dying(
     notebooks = [k for k in engines.s3.keys(engines.bucket) if k.startswith("mlflow/") and k.endswith(".ipynb")]
     assert len(notebooks) >= len(finished)  # each run's output notebook, in the object store through the server
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=need_chromium(), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{base}/runs?token={token}")
-            for hostname in ("hostb", "hostc"):
-                expect(page.get_by_text(hostname).first).to_be_visible(timeout=60_000)
-        finally:
-            browser.close()
+    page.goto(f"{base}/runs?token={token}")
+    for hostname in ("hostb", "hostc"):
+        expect(page.get_by_text(hostname).first).to_be_visible(timeout=60_000)

@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import ARGS, need_chromium
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -57,23 +55,20 @@ def kernel_status(page: Any) -> Any:
 
 
 @contextmanager
-def open_notebook(base: str, token: str, name: str) -> Iterator[Any]:
-    """Debian's Chromium on notebook `name` of `hpdp lab`, once its kernel is connected and idle.
+def open_notebook(browser: Any, base: str, token: str, name: str) -> Iterator[Any]:
+    """A page of the session's `browser` on notebook `name` of `hpdp lab`, once its kernel is connected and idle.
 
     JupyterLab drops a cell run while the notebook's kernel is still starting (no output, no error), so the
     page is handed over only when the kernel's status indicator shows it idle."""
-    chromium = need_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
-            expect(kernel_status(page)).to_have_attribute("data-status", "idle", timeout=90_000)
-            yield page
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+        expect(kernel_status(page)).to_have_attribute("data-status", "idle", timeout=90_000)
+        yield page
+    finally:
+        page.close()
 
 
 def type_into(page: Any, cell: Any, text: str) -> None:

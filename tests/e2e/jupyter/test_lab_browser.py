@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,11 +12,11 @@ from tests.e2e.jupyter.lab import kernel_status, open_notebook, type_into, write
 
 
 @pytest.mark.slow
-def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str, Path]) -> None:
+def test_a_sql_cell_runs_in_jupyterlab_on_the_hpdp_kernel(lab: tuple[str, str, Path], browser: Any) -> None:
     from playwright.sync_api import expect
 
     base, token, log = lab
-    with open_notebook(base, token, "query.ipynb") as page:
+    with open_notebook(browser, base, token, "query.ipynb") as page:
         expect(page.locator(".jp-NotebookPanel-toolbar")).to_contain_text("hpdp")
         cell = page.locator(".jp-NotebookPanel .jp-Cell").first
         type_into(page, cell, "%%sql\nSELECT range AS n, 42 AS answer FROM range(3)")
@@ -44,7 +45,9 @@ STYLE_OF = """([index, word]) => {
 
 
 @pytest.mark.slow
-def test_sql_cells_are_highlighted_as_sql_and_tab_completes_tables(lab: tuple[str, str, Path], tmp_path: Path) -> None:
+def test_sql_cells_are_highlighted_as_sql_and_tab_completes_tables(
+    lab: tuple[str, str, Path], browser: Any, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect
 
     cells = [
@@ -55,7 +58,7 @@ def test_sql_cells_are_highlighted_as_sql_and_tab_completes_tables(lab: tuple[st
     ]
     write_notebook(tmp_path / "notebooks" / "sql.ipynb", cells)
     base, token, _ = lab
-    with open_notebook(base, token, "sql.ipynb") as page:
+    with open_notebook(browser, base, token, "sql.ipynb") as page:
 
         def style(index: int, word: str) -> str | None:
             return page.evaluate(STYLE_OF, [index, word])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -41,11 +42,11 @@ def wait_idle_cpu(process: psutil.Process, deadline_s: float = 60) -> float:
 
 
 @pytest.mark.slow
-def test_a_histogram_cell_draws_its_plot_in_jupyterlab_offline(lab: tuple[str, str, Path]) -> None:
+def test_a_histogram_cell_draws_its_plot_in_jupyterlab_offline(lab: tuple[str, str, Path], browser: Any) -> None:
     from playwright.sync_api import expect
 
     base, token, _ = lab
-    with open_notebook(base, token, "query.ipynb") as page:
+    with open_notebook(browser, base, token, "query.ipynb") as page:
         scripts: list[str] = []  # scripts the page could not load (this machine is offline)
         page.on("requestfailed", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
         cell = page.locator(".jp-NotebookPanel .jp-Cell").first
@@ -63,13 +64,13 @@ def test_a_histogram_cell_draws_its_plot_in_jupyterlab_offline(lab: tuple[str, s
 
 @pytest.mark.slow
 def test_the_stop_button_cancels_a_runaway_query_three_times_and_the_next_cell_runs(
-    lab: tuple[str, str, Path], tmp_path: Path
+    lab: tuple[str, str, Path], browser: Any, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     write_notebook(tmp_path / "notebooks" / "stop.ipynb", [RUNAWAY, RUNAWAY, RUNAWAY, "%%sql\nSELECT 42 AS answer"])
     base, token, _ = lab
-    with open_notebook(base, token, "stop.ipynb") as page:
+    with open_notebook(browser, base, token, "stop.ipynb") as page:
         kernel = kernel_process()
         cells = page.locator(".jp-NotebookPanel .jp-Cell")
         stop = page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:interrupt-kernel"]')

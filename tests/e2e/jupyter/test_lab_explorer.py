@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,11 +13,11 @@ QUERY = "SELECT range AS i, 'row ' || range AS s FROM range(1000000)"
 
 
 @pytest.mark.slow
-def test_next_pages_a_million_row_result_in_jupyterlab(lab: tuple[str, str, Path]) -> None:
+def test_next_pages_a_million_row_result_in_jupyterlab(lab: tuple[str, str, Path], browser: Any) -> None:
     from playwright.sync_api import expect
 
     base, token, _ = lab
-    with open_notebook(base, token, "query.ipynb") as page:
+    with open_notebook(browser, base, token, "query.ipynb") as page:
         type_into(page, page.locator(".jp-NotebookPanel .jp-Cell").first, f"%%sql\n{QUERY}")
         page.keyboard.press("Shift+Enter")
         explorer = page.locator(".jp-OutputArea-output .hpdp-sql-explorer")

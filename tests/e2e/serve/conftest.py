@@ -1,19 +1,12 @@
-"""The pages server for the browser tests (one per module) and Debian's Chromium for pytest-playwright."""
+"""The pages server for the browser tests (one per module)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.e2e.browser import ARGS, need_chromium
 from tests.e2e.serve.site import Site, serve_site
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_type_launch_args, "executable_path": need_chromium(), "args": ARGS}
 
 
 @pytest.fixture(scope="module")
