@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from hpdp.adapters.runs.sqlite_log import SQLiteRunLog
 from hpdp.domain.runs import RunRecord
+from tests.hosts import wait_until
 
 
 def env_for(home: Path, **settings: str) -> dict[str, str]:
@@ -57,13 +57,7 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
 
 
 def wait_for(what: Callable[[], Any], timeout: float = 120, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = what()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"gave up waiting after {timeout} s")
+    return wait_until(what, "the awaited state", timeout, every)
 
 
 def runs(home: Path, **filters: Any) -> list[RunRecord]:
