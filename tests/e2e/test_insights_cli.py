@@ -114,15 +114,16 @@ def test_a_source_that_starts_failing_and_a_slow_api_are_found_without_asking(wo
     env = env_for(workspace)
     stored = "SELECT kind, subject FROM hpdp_meta.findings WHERE status = 'open' ORDER BY kind"
     # stored as the loads were recorded, before anyone asks (this query runs no detector)
-    assert cli(env, "sql", stored, "--format", "csv").stdout.split() == [
-        "kind,subject",
-        "bottleneck,weather",
-        "failure_rate,orders",
-    ]
+    rows = cli(env, "sql", stored, "--format", "csv").stdout.split()
+    assert rows[0] == "kind,subject"
+    # a loaded machine can stretch the steady source's small loads past the bottleneck detector's half second,
+    # and then one of their phases is rightly named too; every other finding is exactly these two
+    assert sorted(set(rows[1:]) - {"bottleneck,orders"}) == ["bottleneck,weather", "failure_rate,orders"]
+    assert len(rows) == len(set(rows))
     found = insights(env)
     [failing] = [f for f in found if f["kind"] == "failure_rate"]
     assert failing["subject"] == "orders" and failing["evidence"]["failed"] == 10
     assert "failed 10 of its last 20 loads (50%)" in failing["message"]
-    [slow_part] = [f for f in found if f["kind"] == "bottleneck"]
-    assert slow_part["subject"] == "weather" and slow_part["evidence"]["phase"] == "fetch"
+    [slow_part] = [f for f in found if f["kind"] == "bottleneck" and f["subject"] == "weather"]
+    assert slow_part["evidence"]["phase"] == "fetch"
     assert "of its time in the `fetch` phase" in slow_part["message"]
