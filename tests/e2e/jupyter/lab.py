@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import time
@@ -54,18 +55,24 @@ def kernel_status(page: Any) -> Any:
     return page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator")
 
 
+def kernel_ready(page: Any) -> Any:
+    """The status bar's kernel item once it reads "Idle": only when the kernel is started, connected and idle."""
+    return page.locator("#jp-main-statusbar .jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+
+
 @contextmanager
 def open_notebook(browser: Any, base: str, token: str, name: str) -> Iterator[Any]:
     """A page of the session's `browser` on notebook `name` of `hpdp lab`, once its kernel is connected and idle.
 
     JupyterLab drops a cell run while the notebook's kernel is still starting (no output, no error), so the
-    page is handed over only when the kernel's status indicator shows it idle."""
+    page is handed over only when the status bar shows the kernel idle. The toolbar's indicator will not do:
+    it reads "idle" from the start, before any kernel exists."""
     from playwright.sync_api import expect
 
     page = browser.new_page()
     try:
         page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
-        expect(kernel_status(page)).to_have_attribute("data-status", "idle", timeout=90_000)
+        expect(kernel_ready(page)).to_have_count(1, timeout=90_000)
         yield page
     finally:
         page.close()
