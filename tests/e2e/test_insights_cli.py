@@ -17,6 +17,7 @@ from tests.integration.sources.api import Api, build_app
 from tests.integration.sources.servers import serve_asgi
 
 WAIT_S = 4.0
+MACHINE_TIMED = ("bottleneck", "duration_regression", "resource_outlier")  # what the machine decides
 
 
 def waiting_notebook(path: Path, upstream: Path) -> Path:
@@ -59,11 +60,12 @@ def test_a_notebook_that_got_30_percent_slower_is_named_with_its_first_slow_run_
     dismissed = cli(env, "insights", "dismiss", regression["id"])
     assert dismissed.returncode == 0 and dismissed.stdout.startswith(f"Dismissed {regression['id']}")
     with hpdp.open(**settings) as hp:
-        assert hp.run_notebook(notebook).status.value == "finished"  # another slow run: the same evidence
+        runs.append(hp.run_notebook(notebook))  # another slow run: the same evidence
+    assert runs[-1].status.value == "finished"
     assert [f for f in insights(env) if f["kind"] == "duration_regression"] == []
     assert [f["status"] for f in insights(env, "--all") if f["kind"] == "duration_regression"] == ["dismissed"]
-    ledger = cli(env, "sql", "SELECT count(*) AS n FROM hpdp_meta.executions WHERE kind = 'run'", "--format", "csv")
-    assert ledger.stdout.split() == ["n", "17"]
+    ledger = cli(env, "sql", "SELECT id FROM hpdp_meta.executions WHERE kind = 'run'", "--format", "csv")
+    assert sorted(ledger.stdout.split()[1:]) == sorted(r.id for r in runs)  # each of the 17 runs, once
 
 
 def test_a_source_that_returns_half_its_rows_raises_a_data_health_finding(workspace):
@@ -116,10 +118,11 @@ def test_a_source_that_starts_failing_and_a_slow_api_are_found_without_asking(wo
     # stored as the loads were recorded, before anyone asks (this query runs no detector)
     rows = cli(env, "sql", stored, "--format", "csv").stdout.split()
     assert rows[0] == "kind,subject"
-    # a loaded machine can stretch the steady source's small loads past the bottleneck detector's half second,
-    # and then one of their phases is rightly named too; every other finding is exactly these two
-    assert sorted(set(rows[1:]) - {"bottleneck,orders"}) == ["bottleneck,weather", "failure_rate,orders"]
-    assert len(rows) == len(set(rows))
+    # the steady source's small loads take what the machine gives them, and on a loaded machine the timing
+    # detectors rightly name them too; the findings this test causes are exactly these two
+    timed = {f"{kind},orders" for kind in MACHINE_TIMED}
+    caused = [row for row in rows[1:] if row not in timed]
+    assert caused == ["bottleneck,weather", "failure_rate,orders"]
     found = insights(env)
     [failing] = [f for f in found if f["kind"] == "failure_rate"]
     assert failing["subject"] == "orders" and failing["evidence"]["failed"] == 10
